@@ -20,13 +20,16 @@
 //! - `txn`: idempotent-producer ids and the transaction coordinator.
 
 pub mod config;
+pub mod group;
 pub mod partition;
 pub mod server;
 pub mod state;
 pub mod topic;
+pub mod txn;
 
 mod api;
 mod connection;
+mod sasl;
 
 pub use config::BrokerConfig;
 pub use server::Server;
