@@ -330,6 +330,7 @@ mod tests {
             .map(|i| Record {
                 transactional: false,
                 control: false,
+                delete_horizon: false,
                 partition_leader_epoch: 0,
                 producer_id: 7,
                 producer_epoch: 1,
@@ -412,7 +413,10 @@ mod tests {
         let mut b = vec![0u8; 80];
         b[16] = 2;
         b[8..12].copy_from_slice(&(-5i32).to_be_bytes());
-        assert!(matches!(BatchHeader::parse(&b), Err(BatchError::BadLength(-5))));
+        assert!(matches!(
+            BatchHeader::parse(&b),
+            Err(BatchError::BadLength(-5))
+        ));
         b[16] = 1;
         assert!(matches!(BatchHeader::parse(&b), Err(BatchError::Magic(1))));
     }

@@ -19,8 +19,12 @@ impl FrameCodec {
     /// A codec that strips (on read) and writes (on write) the 4-byte size prefix,
     /// refusing frames larger than `max_frame_bytes`.
     ///
+    /// It returns the codec itself rather than a wrapper: tokio-util's codec is
+    /// exactly right once configured, and callers use it with `Framed` directly.
+    ///
     /// A negative size on the wire reads as an unsigned value above any sane cap,
     /// so it is refused the same way.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(max_frame_bytes: usize) -> LengthDelimitedCodec {
         LengthDelimitedCodec::builder()
             .length_field_length(4)
