@@ -138,7 +138,12 @@ impl PartitionLog {
             } else {
                 OpenMode::Trusted
             };
-            let (segment, report) = Segment::open(dir, *base, mode, next_base, &config, now)?;
+            let (mut segment, report) = Segment::open(dir, *base, mode, next_base, &config, now)?;
+            if next_base.is_some() {
+                // Inactive segments end with their maximum in the time index
+                // (a no-op unless the index was just rebuilt).
+                segment.finish()?;
+            }
             recovery.truncated_bytes += report.truncated_bytes;
             recovery.rebuilt_indexes += usize::from(report.rebuilt_indexes);
             segments.push(segment);
