@@ -6,7 +6,6 @@
 //! highest version both this client (the kafka-protocol crate's range) and the
 //! broker support, with many requests in flight at once (see [`messenger`]).
 
-mod auth_shim;
 mod messenger;
 mod sasl;
 mod transport;

@@ -13,7 +13,6 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::auth_shim;
 use super::{BrokerConnection, SaslCredentials};
 use crate::error::{Error, Result};
 
@@ -60,7 +59,7 @@ pub(super) async fn authenticate(conn: &BrokerConnection, creds: &SaslCredential
             ));
         }
     }
-    let mut session = auth_shim::client_session(mechanism, &creds.username, &creds.password)
+    let mut session = ferry_auth::client_session(mechanism, &creds.username, &creds.password)
         .map_err(|e| Error::Authentication(e.to_string()))?;
     let mut token = Some(session.initial_response());
     let version = conn.version_for::<SaslAuthenticateRequest>()?;
@@ -105,6 +104,6 @@ pub(super) fn tls_config(
     ca_pem: Option<&[u8]>,
     insecure_skip_verify: bool,
 ) -> Result<Arc<rustls::ClientConfig>> {
-    auth_shim::client_config(ca_pem, insecure_skip_verify)
+    ferry_auth::tls::client_config(ca_pem, insecure_skip_verify)
         .map_err(|e| Error::Config(format!("TLS: {e}")))
 }
