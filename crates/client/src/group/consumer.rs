@@ -195,15 +195,17 @@ impl GroupConsumer {
             })
             .collect();
         let results = self.client.fetch_many(&targets, &self.config.fetch).await;
+        // Positions change only after the last await below, so a poll that is
+        // cancelled (Ctrl-C) never skips records it did not hand out.
         let mut out = Vec::new();
+        let mut advanced = Vec::new();
+        let mut out_of_range = Vec::new();
         let mut any_ok = false;
         for (target, result) in results {
             let fetched = match result {
                 Ok(f) => f,
                 Err(e) if e.kafka_error().map(|k| k.code()) == Some(OFFSET_OUT_OF_RANGE) => {
-                    let reset = self.reset_position(&target.topic, target.partition).await?;
-                    self.positions
-                        .insert((target.topic.clone(), target.partition), reset);
+                    out_of_range.push((target.topic, target.partition));
                     continue;
                 }
                 Err(e) if e.is_retriable() || e.is_stale_metadata() => {
@@ -221,19 +223,37 @@ impl GroupConsumer {
                 self.config.fetch.isolation,
             )?;
             let next = next_fetch_offset(&fetched, target.offset);
-            self.positions
-                .insert((target.topic.clone(), target.partition), next);
+            advanced.push(((target.topic.clone(), target.partition), next));
             out.extend(records.into_iter().map(|record| PolledRecord {
                 topic: target.topic.clone(),
                 partition: target.partition,
                 record,
             }));
         }
-        if !any_ok {
+        for (topic, partition) in out_of_range {
+            let reset = self.reset_position(&topic, partition).await?;
+            advanced.push(((topic, partition), reset));
+        }
+        if !any_ok && out.is_empty() {
             // Everything failed transiently: do not spin.
             tokio::time::sleep(self.config.fetch.max_wait).await;
         }
+        for (key, next) in advanced {
+            // A rebalance in between may have taken the partition away.
+            if let Some(position) = self.positions.get_mut(&key) {
+                *position = next;
+            }
+        }
         Ok(out)
+    }
+
+    /// Moves the position of an assigned partition: the next poll fetches from
+    /// `offset`, and the next commit stores it. Used to hand back records that
+    /// were polled but not processed.
+    pub fn seek(&mut self, topic: &str, partition: i32, offset: i64) {
+        if let Some(position) = self.positions.get_mut(&(topic.to_owned(), partition)) {
+            *position = offset;
+        }
     }
 
     /// Commits the current positions (those changed since the last commit).
