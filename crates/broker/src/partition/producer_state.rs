@@ -151,11 +151,6 @@ impl ProducerStates {
         self.entries.get(&producer_id)
     }
 
-    /// Number of producers known here.
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
     /// Checks a client batch (not yet written) against the producer's state.
     ///
     /// # Errors
@@ -268,6 +263,7 @@ impl ProducerStates {
     }
 
     /// Producers with an open transaction here, with its first offset.
+    #[cfg(test)]
     pub(crate) fn open_transactions(&self) -> Vec<(i64, i64)> {
         self.entries
             .iter()

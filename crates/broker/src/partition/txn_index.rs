@@ -86,6 +86,7 @@ impl TxnIndex {
     }
 
     /// Number of aborted transactions remembered.
+    #[cfg(test)]
     pub(crate) fn aborted_len(&self) -> usize {
         self.aborted.len()
     }
