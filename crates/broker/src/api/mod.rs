@@ -14,6 +14,14 @@ mod describe_configs;
 mod alter_configs;
 mod incremental_alter_configs;
 mod metadata;
+mod produce;
+mod fetch;
+mod list_offsets;
+mod delete_records;
+mod init_producer_id;
+mod add_partitions_to_txn;
+mod add_offsets_to_txn;
+mod end_txn;
 
 use std::sync::Arc;
 
@@ -68,6 +76,9 @@ macro_rules! apis {
                 // removed in Kafka 4; only v1 is served.
                 (ApiKey::SaslHandshake, 1, 1),
                 (ApiKey::SaslAuthenticate, 0, ApiKey::SaslAuthenticate.valid_versions().max),
+                // kafka-protocol 0.18 lists InitProducerId up to v6 but decodes
+                // its request only up to v5.
+                (ApiKey::InitProducerId, 0, 5),
             ];
             $(v.push((ApiKey::$key, ApiKey::$key.valid_versions().min, ApiKey::$key.valid_versions().max));)*
             v
@@ -76,6 +87,19 @@ macro_rules! apis {
         /// Decodes, handles and encodes one request.
         pub(crate) async fn dispatch(ctx: &RequestContext, frame: &RequestFrame) -> Outcome {
             match frame.api_key {
+                // acks=0 gets no response at all. Produce v0–2 cannot be
+                // decoded, so they close the connection.
+                ApiKey::Produce => match frame.decode_body() {
+                    Ok(req) => match produce::handle(ctx, req).await {
+                        Some(resp) => encode(ctx, frame, &resp),
+                        None => Outcome::Silent,
+                    },
+                    Err(e) => Outcome::Close(e.to_string()),
+                },
+                ApiKey::InitProducerId => match frame.decode_body() {
+                    Ok(req) => encode(ctx, frame, &init_producer_id::handle(ctx, req).await),
+                    Err(e) => Outcome::Close(e.to_string()),
+                },
                 $(ApiKey::$key => match frame.decode_body() {
                     Ok(req) => encode(ctx, frame, &$handler(ctx, req).await),
                     Err(e) => Outcome::Close(e.to_string()),
@@ -96,6 +120,12 @@ apis! {
     AlterConfigs => alter_configs::handle;
     IncrementalAlterConfigs => incremental_alter_configs::handle;
     DescribeCluster => describe_cluster::handle;
+    Fetch => fetch::handle;
+    ListOffsets => list_offsets::handle;
+    DeleteRecords => delete_records::handle;
+    AddPartitionsToTxn => add_partitions_to_txn::handle;
+    AddOffsetsToTxn => add_offsets_to_txn::handle;
+    EndTxn => end_txn::handle;
 }
 
 /// The ApiVersions list (used for the pre-decode UNSUPPORTED_VERSION answer).
