@@ -35,7 +35,10 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         for (name, host, port) in server.endpoints() {
             println!("ferry server: listener {name} on {host}:{port}");
         }
-        println!("ferry server: ready (cluster id {})", server.broker().cluster_id());
+        println!(
+            "ferry server: ready (cluster id {})",
+            server.broker().cluster_id()
+        );
         server.run(shutdown_signal()).await?;
         anyhow::Ok(())
     })
@@ -63,5 +66,6 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
