@@ -24,7 +24,12 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, env = "FERRY_API_KEY", value_name = "KEY")]
     pub(crate) api_key: Option<String>,
     /// API secret (SASL password).
-    #[arg(long, env = "FERRY_API_SECRET", value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "FERRY_API_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub(crate) api_secret: Option<String>,
     /// PEM file of the CA that signed the brokers' certificates.
     #[arg(long, value_name = "FILE")]

@@ -86,7 +86,9 @@ pub(crate) async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
     client.refresh_topic(&args.name).await?;
     let idle = args.timeout_ms.map(Duration::from_millis);
     let fetch = FetchOptions {
-        max_wait: idle.map_or(Duration::from_millis(500), |t| t.min(Duration::from_millis(500))),
+        max_wait: idle.map_or(Duration::from_millis(500), |t| {
+            t.min(Duration::from_millis(500))
+        }),
         isolation,
         ..FetchOptions::default()
     };

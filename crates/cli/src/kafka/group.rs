@@ -1,6 +1,5 @@
 //! `ferry kafka consumer group list|describe`.
 
-
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -70,13 +69,18 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
             state: g.state,
         })
         .collect();
-    emit(&mut std::io::stdout().lock(), args.output.output, &rows, |out| {
-        let table: Vec<Vec<String>> = rows
-            .iter()
-            .map(|g| vec![g.group_id.clone(), g.protocol_type.clone(), g.state.clone()])
-            .collect();
-        write_table(out, &["Group ID", "Protocol Type", "State"], &table)
-    })
+    emit(
+        &mut std::io::stdout().lock(),
+        args.output.output,
+        &rows,
+        |out| {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|g| vec![g.group_id.clone(), g.protocol_type.clone(), g.state.clone()])
+                .collect();
+            write_table(out, &["Group ID", "Protocol Type", "State"], &table)
+        },
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -149,48 +153,53 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
             })
             .collect(),
     };
-    emit(&mut std::io::stdout().lock(), args.output.output, &d, |out| {
-        write_key_values(
-            out,
-            &[
-                ("Group ID", d.group_id.clone()),
-                ("State", d.state.clone()),
-                ("Protocol Type", d.protocol_type.clone()),
-                ("Assignor", d.protocol.clone()),
-                ("Members", d.members.len().to_string()),
-            ],
-        )?;
-        writeln!(out)?;
-        let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_owned());
-        let rows: Vec<Vec<String>> = d
-            .partitions
-            .iter()
-            .map(|p| {
-                vec![
-                    p.topic.clone(),
-                    p.partition.to_string(),
-                    opt(p.current_offset),
-                    p.log_end_offset.to_string(),
-                    opt(p.lag),
-                    dash(&p.consumer_id),
-                    dash(&p.host),
-                    dash(&p.client_id),
-                ]
-            })
-            .collect();
-        write_table(
-            out,
-            &[
-                "Topic",
-                "Partition",
-                "Current Offset",
-                "Log End Offset",
-                "Lag",
-                "Consumer ID",
-                "Host",
-                "Client ID",
-            ],
-            &rows,
-        )
-    })
+    emit(
+        &mut std::io::stdout().lock(),
+        args.output.output,
+        &d,
+        |out| {
+            write_key_values(
+                out,
+                &[
+                    ("Group ID", d.group_id.clone()),
+                    ("State", d.state.clone()),
+                    ("Protocol Type", d.protocol_type.clone()),
+                    ("Assignor", d.protocol.clone()),
+                    ("Members", d.members.len().to_string()),
+                ],
+            )?;
+            writeln!(out)?;
+            let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_owned());
+            let rows: Vec<Vec<String>> = d
+                .partitions
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.topic.clone(),
+                        p.partition.to_string(),
+                        opt(p.current_offset),
+                        p.log_end_offset.to_string(),
+                        opt(p.lag),
+                        dash(&p.consumer_id),
+                        dash(&p.host),
+                        dash(&p.client_id),
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &[
+                    "Topic",
+                    "Partition",
+                    "Current Offset",
+                    "Log End Offset",
+                    "Lag",
+                    "Consumer ID",
+                    "Host",
+                    "Client ID",
+                ],
+                &rows,
+            )
+        },
+    )
 }

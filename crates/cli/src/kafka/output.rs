@@ -75,8 +75,16 @@ pub(crate) fn write_key_values(
     out: &mut dyn Write,
     rows: &[(&str, String)],
 ) -> std::io::Result<()> {
-    let kw = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    let vw = rows.iter().map(|(_, v)| v.chars().count()).max().unwrap_or(0);
+    let kw = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let vw = rows
+        .iter()
+        .map(|(_, v)| v.chars().count())
+        .max()
+        .unwrap_or(0);
     let rule = format!("+{}+{}+", "-".repeat(kw + 2), "-".repeat(vw + 2));
     writeln!(out, "{rule}")?;
     for (k, v) in rows {
@@ -100,7 +108,10 @@ mod tests {
         write_table(
             &mut out,
             &["Name", "Partitions"],
-            &[vec!["orders".into(), "3".into()], vec!["a".into(), "12".into()]],
+            &[
+                vec!["orders".into(), "3".into()],
+                vec!["a".into(), "12".into()],
+            ],
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -89,7 +89,9 @@ fn to_record(line: &str, parse_key: bool, separator: &str) -> anyhow::Result<Pro
 pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
     let client = super::connect(&args.conn).await?;
     let topic = client.refresh_topic(&args.name).await?;
-    let partitions = i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX).max(1);
+    let partitions = i32::try_from(topic.partitions.len())
+        .unwrap_or(i32::MAX)
+        .max(1);
     let acks = if args.acks_leader {
         Acks::Leader
     } else {
@@ -137,7 +139,13 @@ pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         for (partition, records) in by_partition {
             for chunk in records.chunks(MAX_BATCH) {
                 client
-                    .produce(&args.name, partition, chunk, args.compression.compression(), acks)
+                    .produce(
+                        &args.name,
+                        partition,
+                        chunk,
+                        args.compression.compression(),
+                        acks,
+                    )
                     .await?;
                 produced += chunk.len() as u64;
             }

@@ -144,24 +144,29 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
             partition_count: t.partitions.len(),
         })
         .collect();
-    emit(&mut std::io::stdout().lock(), args.output.output, &rows, |out| {
-        let table: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.name.clone(),
-                    r.internal.to_string(),
-                    r.replication_factor.to_string(),
-                    r.partition_count.to_string(),
-                ]
-            })
-            .collect();
-        write_table(
-            out,
-            &["Name", "Internal", "Replication Factor", "Partition Count"],
-            &table,
-        )
-    })
+    emit(
+        &mut std::io::stdout().lock(),
+        args.output.output,
+        &rows,
+        |out| {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.internal.to_string(),
+                        r.replication_factor.to_string(),
+                        r.partition_count.to_string(),
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &["Name", "Internal", "Replication Factor", "Partition Count"],
+                &table,
+            )
+        },
+    )
 }
 
 /// `topic describe` as JSON/YAML.
@@ -198,64 +203,64 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
     let client = super::connect(&args.conn).await?;
     let description = describe_topic(&client, &args.name).await?;
     let d = &description;
-    emit(&mut std::io::stdout().lock(), args.output.output, d, |out| {
-        write_key_values(
-            out,
-            &[
-                ("Topic", d.name.clone()),
-                ("Topic ID", d.topic_id.clone()),
-                ("Internal", d.internal.to_string()),
-                ("Partition Count", d.partitions.len().to_string()),
-            ],
-        )?;
-        writeln!(out)?;
-        let join = |v: &[i32]| {
-            v.iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let rows: Vec<Vec<String>> = d
-            .partitions
-            .iter()
-            .map(|p| {
-                vec![
-                    p.partition.to_string(),
-                    p.leader.to_string(),
-                    join(&p.replicas),
-                    join(&p.isr),
-                    p.earliest_offset.to_string(),
-                    p.latest_offset.to_string(),
-                ]
-            })
-            .collect();
-        write_table(
-            out,
-            &[
-                "Partition",
-                "Leader",
-                "Replicas",
-                "ISR",
-                "Earliest Offset",
-                "Latest Offset",
-            ],
-            &rows,
-        )?;
-        writeln!(out)?;
-        let rows: Vec<Vec<String>> = d
-            .configs
-            .iter()
-            .map(|c| {
-                vec![
-                    c.name.clone(),
-                    c.value.clone().unwrap_or_default(),
-                    c.source.clone(),
-                    c.read_only.to_string(),
-                ]
-            })
-            .collect();
-        write_table(out, &["Config", "Value", "Source", "Read-Only"], &rows)
-    })
+    emit(
+        &mut std::io::stdout().lock(),
+        args.output.output,
+        d,
+        |out| {
+            write_key_values(
+                out,
+                &[
+                    ("Topic", d.name.clone()),
+                    ("Topic ID", d.topic_id.clone()),
+                    ("Internal", d.internal.to_string()),
+                    ("Partition Count", d.partitions.len().to_string()),
+                ],
+            )?;
+            writeln!(out)?;
+            let join = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+            let rows: Vec<Vec<String>> = d
+                .partitions
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.partition.to_string(),
+                        p.leader.to_string(),
+                        join(&p.replicas),
+                        join(&p.isr),
+                        p.earliest_offset.to_string(),
+                        p.latest_offset.to_string(),
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &[
+                    "Partition",
+                    "Leader",
+                    "Replicas",
+                    "ISR",
+                    "Earliest Offset",
+                    "Latest Offset",
+                ],
+                &rows,
+            )?;
+            writeln!(out)?;
+            let rows: Vec<Vec<String>> = d
+                .configs
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.name.clone(),
+                        c.value.clone().unwrap_or_default(),
+                        c.source.clone(),
+                        c.read_only.to_string(),
+                    ]
+                })
+                .collect();
+            write_table(out, &["Config", "Value", "Source", "Read-Only"], &rows)
+        },
+    )
 }
 
 async fn describe_topic(client: &Client, name: &str) -> anyhow::Result<TopicDescription> {

@@ -1,0 +1,390 @@
+//! `ferry kafka …` end to end: a real `ferry server` on 127.0.0.1, the CLI run
+//! as separate processes, their output checked.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
+/// Guard against a hung command; not an assertion on speed.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+/// A `ferry server` started by a test, killed (by its PID) on drop.
+struct Server {
+    child: Child,
+    bootstrap: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(FERRY)
+            .arg("server")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--override", "listeners=PLAINTEXT://127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut bootstrap = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("ferry server: listener PLAINTEXT on ") {
+                bootstrap = Some(rest.trim().to_owned());
+            }
+            if line.starts_with("ferry server: ready") {
+                break;
+            }
+        }
+        // Keep draining so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let bootstrap = bootstrap.expect("server printed no PLAINTEXT listener line");
+        Self {
+            child,
+            bootstrap,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `ferry <args>` against this server, feeding `stdin`.
+    fn ferry(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(FERRY)
+            .args(args)
+            .env("FERRY_BOOTSTRAP", &self.bootstrap)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(input.as_bytes()).unwrap();
+        }
+        let started = Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                return child.wait_with_output().unwrap();
+            }
+            if started.elapsed() > HANG_GUARD {
+                let _ = child.kill();
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "ferry {args:?} hung; stdout: {} stderr: {}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.ferry(args, stdin);
+        assert!(
+            out.status.success(),
+            "ferry {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.ferry(args, None);
+        assert!(
+            !out.status.success(),
+            "ferry {args:?} should have failed; stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        let text = self.ok(&all, None);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    }
+}
+
+fn lines(n: usize, prefix: &str) -> String {
+    (0..n).map(|i| format!("{prefix}-{i}\n")).collect()
+}
+
+#[test]
+fn topic_create_list_describe_delete() {
+    let s = Server::start();
+    let out = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "create",
+            "orders",
+            "--partitions",
+            "3",
+            "--config",
+            "retention.ms=123456,cleanup.policy=delete",
+        ],
+        None,
+    );
+    assert_eq!(out.trim(), "Created topic \"orders\".");
+    let err = s.fails(&["kafka", "topic", "create", "orders", "--partitions", "3"]);
+    assert!(err.contains("topic 'orders' already exists"), "{err}");
+
+    let table = s.ok(&["kafka", "topic", "list"], None);
+    let row = table
+        .lines()
+        .find(|l| l.split('|').next().map(str::trim) == Some("orders"))
+        .unwrap_or_else(|| panic!("no orders row in:\n{table}"));
+    assert_eq!(row.split('|').nth(3).map(str::trim), Some("3"), "{row}");
+
+    let list = s.json(&["kafka", "topic", "list"]);
+    let orders = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "orders")
+        .unwrap();
+    assert_eq!(orders["partition_count"], 3);
+
+    let d = s.json(&["kafka", "topic", "describe", "orders"]);
+    assert_eq!(d["name"], "orders");
+    assert_eq!(d["partitions"].as_array().unwrap().len(), 3);
+    assert!(d["topic_id"].as_str().unwrap().len() == 36);
+    let retention = d["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "retention.ms")
+        .expect("retention.ms in configs");
+    assert_eq!(retention["value"], "123456");
+    assert_eq!(retention["source"], "DYNAMIC_TOPIC_CONFIG");
+    assert_eq!(retention["is_default"], false);
+    let human = s.ok(&["kafka", "topic", "describe", "orders"], None);
+    assert!(
+        human.contains("Latest Offset") && human.contains("retention.ms"),
+        "{human}"
+    );
+
+    let yaml = s.ok(
+        &["kafka", "topic", "describe", "orders", "-o", "yaml"],
+        None,
+    );
+    assert!(yaml.contains("name: orders"), "{yaml}");
+
+    let out = s.ok(&["kafka", "topic", "delete", "orders"], None);
+    assert_eq!(out.trim(), "Deleted topic \"orders\".");
+    let list = s.json(&["kafka", "topic", "list"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "orders")
+    );
+    let err = s.fails(&["kafka", "topic", "describe", "orders"]);
+    assert!(err.contains("topic 'orders' does not exist"), "{err}");
+    let err = s.fails(&["kafka", "topic", "delete", "orders"]);
+    assert!(err.contains("topic 'orders' does not exist"), "{err}");
+}
+
+#[test]
+fn produced_lines_come_back_from_the_beginning() {
+    let s = Server::start();
+    // One partition: order is preserved exactly.
+    s.ok(
+        &["kafka", "topic", "create", "one", "--partitions", "1"],
+        None,
+    );
+    let input = lines(200, "v");
+    s.ok(
+        &["kafka", "topic", "produce", "one", "--compression", "lz4"],
+        Some(&input),
+    );
+    let out = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "one",
+            "--from-beginning",
+            "--max-messages",
+            "200",
+        ],
+        None,
+    );
+    assert_eq!(out, input);
+
+    // Three partitions, keyed: every line back once, keys printed.
+    s.ok(
+        &["kafka", "topic", "create", "three", "--partitions", "3"],
+        None,
+    );
+    let keyed: String = (0..60).map(|i| format!("key{}:val{i}\n", i % 7)).collect();
+    s.ok(
+        &["kafka", "topic", "produce", "three", "--parse-key"],
+        Some(&keyed),
+    );
+    let out = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "three",
+            "--from-beginning",
+            "--print-key",
+            "--key-separator",
+            ":",
+            "--timeout-ms",
+            "2000",
+        ],
+        None,
+    );
+    let mut got: Vec<&str> = out.lines().collect();
+    let mut want: Vec<&str> = keyed.lines().collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+
+    // The same key always lands in the same partition.
+    let d = s.json(&["kafka", "topic", "describe", "three"]);
+    let total: i64 = d["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["latest_offset"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 60);
+}
+
+#[test]
+fn group_consume_commits_offsets_and_lag_drops_to_zero() {
+    let s = Server::start();
+    s.ok(
+        &["kafka", "topic", "create", "events", "--partitions", "2"],
+        None,
+    );
+    let input = lines(30, "e");
+    s.ok(&["kafka", "topic", "produce", "events"], Some(&input));
+
+    // Take 10, then the rest: nothing lost or repeated across the commit.
+    let first = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "events",
+            "--group",
+            "g1",
+            "--from-beginning",
+            "--max-messages",
+            "10",
+        ],
+        None,
+    );
+    assert_eq!(first.lines().count(), 10);
+    let rest = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "events",
+            "--group",
+            "g1",
+            "--from-beginning",
+            "--timeout-ms",
+            "3000",
+        ],
+        None,
+    );
+    let mut all: Vec<&str> = first.lines().chain(rest.lines()).collect();
+    all.sort_unstable();
+    let mut want: Vec<&str> = input.lines().collect();
+    want.sort_unstable();
+    assert_eq!(all, want);
+
+    let groups = s.json(&["kafka", "consumer", "group", "list"]);
+    assert!(
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["group_id"] == "g1"),
+        "{groups}"
+    );
+    let d = s.json(&["kafka", "consumer", "group", "describe", "g1"]);
+    let parts = d["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 2, "{d}");
+    let mut committed = 0;
+    for p in parts {
+        assert_eq!(p["topic"], "events");
+        assert_eq!(p["lag"], 0, "{p}");
+        assert_eq!(p["current_offset"], p["log_end_offset"], "{p}");
+        committed += p["current_offset"].as_i64().unwrap();
+    }
+    assert_eq!(committed, 30);
+    let human = s.ok(&["kafka", "consumer", "group", "describe", "g1"], None);
+    assert!(
+        human.contains("Log End Offset") && human.contains("events"),
+        "{human}"
+    );
+
+    // Nothing new: a third run with the group prints nothing.
+    let none = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "events",
+            "--group",
+            "g1",
+            "--timeout-ms",
+            "1500",
+        ],
+        None,
+    );
+    assert_eq!(none, "");
+    let err = s.fails(&["kafka", "consumer", "group", "describe", "no-such-group"]);
+    assert!(err.contains("no-such-group"), "{err}");
+}
+
+#[test]
+fn unreachable_broker_is_reported_plainly() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = Command::new(FERRY)
+        .args([
+            "kafka",
+            "topic",
+            "list",
+            "--bootstrap",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "cannot reach 127.0.0.1:{port}: connection refused"
+        )),
+        "{err}"
+    );
+}
