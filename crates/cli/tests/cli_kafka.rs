@@ -388,3 +388,107 @@ fn unreachable_broker_is_reported_plainly() {
         "{err}"
     );
 }
+
+/// The link engine's path: batches fetched raw are the batches produced, byte
+/// for byte after the offset and leader-epoch fields the broker assigns.
+#[test]
+fn client_fetch_raw_returns_produced_batches_verbatim() {
+    use ferry_client::admin::{NewTopic, OffsetSpec};
+    use ferry_client::produce::encode_batch;
+    use ferry_client::{Acks, Client, ClientConfig, IsolationLevel, ProduceRecord};
+    use kafka_protocol::records::Compression;
+
+    let s = Server::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = Client::connect(ClientConfig::new(&s.bootstrap))
+            .await
+            .unwrap();
+        client.create_topic(&NewTopic::new("raw", 1)).await.unwrap();
+        let mut sent = Vec::new();
+        for (i, codec) in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let records: Vec<ProduceRecord> = (0..5)
+                .map(|j| ProduceRecord {
+                    key: Some(format!("k{j}").into_bytes().into()),
+                    value: Some(format!("batch {i} record {j}").into_bytes().into()),
+                    ..ProduceRecord::default()
+                })
+                .collect();
+            let batch = encode_batch(&records, codec).unwrap();
+            let ack = client
+                .produce_raw("raw", 0, batch.clone(), Acks::All)
+                .await
+                .unwrap();
+            assert_eq!(ack.base_offset, 5 * i as i64);
+            sent.push(batch);
+        }
+        let fetched = client
+            .fetch_raw("raw", 0, 0, 1 << 20, IsolationLevel::ReadUncommitted)
+            .await
+            .unwrap();
+        assert_eq!(fetched.high_watermark, 25);
+        let got: Vec<bytes::Bytes> = ferry_protocol::BatchIter::new(fetched.records.clone())
+            .map(|b| b.unwrap().1)
+            .collect();
+        assert_eq!(got.len(), sent.len());
+        for (i, (g, s)) in got.iter().zip(&sent).enumerate() {
+            assert_eq!(g.len(), s.len(), "batch {i} length");
+            assert_eq!(&g[8..12], &s[8..12], "batch {i} batchLength");
+            assert_eq!(&g[16..], &s[16..], "batch {i} bytes after the leader epoch");
+            let h = ferry_protocol::batch::validate(g).unwrap();
+            assert_eq!(h.base_offset, 5 * i as i64);
+        }
+        let decoded = ferry_client::records::decode_records(
+            "raw",
+            0,
+            &fetched,
+            7,
+            IsolationLevel::ReadUncommitted,
+        )
+        .unwrap();
+        assert_eq!(decoded.len(), 18);
+        assert_eq!(decoded[0].offset, 7);
+        assert_eq!(decoded[0].value.as_deref(), Some(&b"batch 1 record 2"[..]));
+
+        // Many requests in flight on one connection at once.
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..40 {
+            let c = client.clone();
+            calls.spawn(async move {
+                c.fetch_raw("raw", 0, i % 25, 1 << 16, IsolationLevel::ReadUncommitted)
+                    .await
+                    .map(|f| f.high_watermark)
+            });
+        }
+        let mut answered = 0;
+        while let Some(r) = calls.join_next().await {
+            assert_eq!(r.unwrap().unwrap(), 25);
+            answered += 1;
+        }
+        assert_eq!(answered, 40);
+
+        let ends = client
+            .list_offsets(
+                &[("raw".into(), 0)],
+                OffsetSpec::Latest,
+                IsolationLevel::ReadUncommitted,
+            )
+            .await
+            .unwrap();
+        assert_eq!(ends[&("raw".to_owned(), 0)].offset, 25);
+        client.create_partitions("raw", 3).await.unwrap();
+        assert_eq!(
+            client.refresh_topic("raw").await.unwrap().partitions.len(),
+            3
+        );
+    });
+}
