@@ -30,7 +30,9 @@ pub(crate) async fn handle(ctx: &RequestContext, req: LeaveGroupRequest) -> Leav
             .map(|outcome| {
                 MemberResponse::default()
                     .with_member_id(StrBytes::from_string(outcome.member.member_id))
-                    .with_group_instance_id(outcome.member.group_instance_id.map(StrBytes::from_string))
+                    .with_group_instance_id(
+                        outcome.member.group_instance_id.map(StrBytes::from_string),
+                    )
                     .with_error_code(outcome.error.map_or(0, |error| error.code()))
             })
             .collect();

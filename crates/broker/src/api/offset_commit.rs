@@ -44,7 +44,10 @@ pub(crate) async fn handle(ctx: &RequestContext, req: OffsetCommitRequest) -> Of
                     } else {
                         -1
                     },
-                    metadata: partition.committed_metadata.as_ref().map(ToString::to_string),
+                    metadata: partition
+                        .committed_metadata
+                        .as_ref()
+                        .map(ToString::to_string),
                 });
             } else {
                 topic_answers.push(Some(ResponseError::UnknownTopicOrPartition));

@@ -81,7 +81,10 @@ pub(crate) async fn handle(
                     } else {
                         -1
                     },
-                    metadata: partition.committed_metadata.as_ref().map(ToString::to_string),
+                    metadata: partition
+                        .committed_metadata
+                        .as_ref()
+                        .map(ToString::to_string),
                 });
             } else {
                 topic_answers.push(Some(ResponseError::UnknownTopicOrPartition));
@@ -89,7 +92,11 @@ pub(crate) async fn handle(
         }
         answers.push(topic_answers);
     }
-    let mut coordinator_errors = ctx.broker.groups.txn_offset_commit(params, valid).into_iter();
+    let mut coordinator_errors = ctx
+        .broker
+        .groups
+        .txn_offset_commit(params, valid)
+        .into_iter();
     let topics = req
         .topics
         .into_iter()

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use kafka_protocol::ResponseError;
 
+use super::classic::Group;
 use super::offsets::{OffsetAndMetadata, TopicPartition};
 use super::state::GroupState;
 use super::store::{Record, StoredOffset};
-use super::{GroupCoordinator, GroupError, group::Group};
+use super::{GroupCoordinator, GroupError};
 
 /// A group as ListGroups shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use tokio::time::Duration;
 
 use super::GroupCoordinator;
-use super::group::{Ctx, Group};
+use super::classic::{Ctx, Group};
 use super::member::Member;
 use super::state::GroupState;
 use super::timers::Timer;
@@ -223,7 +223,11 @@ impl GroupCoordinator {
             let group = groups
                 .get_mut(&params.group_id)
                 .ok_or(ResponseError::UnknownMemberId)?;
-            if fenced(group, &params.member_id, params.group_instance_id.as_deref()) {
+            if fenced(
+                group,
+                &params.member_id,
+                params.group_instance_id.as_deref(),
+            ) {
                 return Err(ResponseError::FencedInstanceId);
             }
             match group.state {
@@ -271,7 +275,11 @@ impl GroupCoordinator {
 }
 
 /// Removes one leaving member, found by instance id (static) or member id.
-fn leave_one(group: &mut Group, leaving: &LeaveMember, ctx: &mut Ctx<'_>) -> Result<(), ResponseError> {
+fn leave_one(
+    group: &mut Group,
+    leaving: &LeaveMember,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), ResponseError> {
     let member_id = match &leaving.group_instance_id {
         Some(instance) => {
             let registered = group
@@ -303,7 +311,8 @@ fn join(
     params: JoinParams,
     ctx: &mut Ctx<'_>,
 ) -> Reply<JoinOutcome> {
-    let error = |error: ResponseError| Reply::Now(JoinOutcome::error(params.member_id.clone(), error));
+    let error =
+        |error: ResponseError| Reply::Now(JoinOutcome::error(params.member_id.clone(), error));
     if params.group_id.is_empty() {
         return error(ResponseError::InvalidGroupId);
     }
@@ -382,7 +391,10 @@ fn join_new_member(group: &mut Group, params: JoinParams, ctx: &mut Ctx<'_>) -> 
             member: member_id.clone(),
             at: ctx.now + millis(params.session_timeout_ms),
         });
-        return Reply::Now(JoinOutcome::error(member_id, ResponseError::MemberIdRequired));
+        return Reply::Now(JoinOutcome::error(
+            member_id,
+            ResponseError::MemberIdRequired,
+        ));
     }
     add_waiting_member(group, member_id, params, ctx)
 }
@@ -421,15 +433,28 @@ fn add_waiting_member(
 }
 
 /// A rejoin of a known member.
-fn join_known_member(group: &mut Group, params: JoinParams, ctx: &mut Ctx<'_>) -> Reply<JoinOutcome> {
-    let error = |error: ResponseError| Reply::Now(JoinOutcome::error(params.member_id.clone(), error));
-    if fenced(group, &params.member_id, params.group_instance_id.as_deref()) {
+fn join_known_member(
+    group: &mut Group,
+    params: JoinParams,
+    ctx: &mut Ctx<'_>,
+) -> Reply<JoinOutcome> {
+    let error =
+        |error: ResponseError| Reply::Now(JoinOutcome::error(params.member_id.clone(), error));
+    if fenced(
+        group,
+        &params.member_id,
+        params.group_instance_id.as_deref(),
+    ) {
         return error(ResponseError::FencedInstanceId);
     }
     if !group.members.contains_key(&params.member_id) {
         return error(ResponseError::UnknownMemberId);
     }
-    if !group.supports_protocols(Some(&params.member_id), &params.protocol_type, &params.protocols) {
+    if !group.supports_protocols(
+        Some(&params.member_id),
+        &params.protocol_type,
+        &params.protocols,
+    ) {
         return error(ResponseError::InconsistentGroupProtocol);
     }
     let is_leader = group.leader_id.as_deref() == Some(params.member_id.as_str());
@@ -487,7 +512,11 @@ fn sync(
     let Some(group) = groups.get_mut(&params.group_id) else {
         return error(ResponseError::UnknownMemberId);
     };
-    if fenced(group, &params.member_id, params.group_instance_id.as_deref()) {
+    if fenced(
+        group,
+        &params.member_id,
+        params.group_instance_id.as_deref(),
+    ) {
         return error(ResponseError::FencedInstanceId);
     }
     if !group.members.contains_key(&params.member_id) {

@@ -12,7 +12,7 @@
 //!
 //! # Layout
 //! - [`state`]: the group states and their Kafka names.
-//! - `member` / `group`: a member, and one group's rebalance state machine
+//! - `member` / `classic`: a member, and one group's rebalance state machine
 //!   (synchronous, run under the coordinator's lock).
 //! - [`membership`]: JoinGroup, SyncGroup, Heartbeat, LeaveGroup. Requests that
 //!   must wait (join, sync) get a `oneshot` receiver and await it with no lock held.
@@ -31,7 +31,7 @@ pub mod offsets;
 pub mod state;
 pub mod txn;
 
-mod group;
+mod classic;
 mod member;
 mod store;
 mod subscription;
@@ -50,14 +50,16 @@ use tokio::time::{Duration, Instant};
 
 pub use admin::{GroupDescription, GroupSummary, MemberDescription};
 pub use membership::{
-    HeartbeatParams, JoinOutcome, JoinParams, JoinedMember, LeaveMember, LeaveOutcome,
-    SyncOutcome, SyncParams,
+    HeartbeatParams, JoinOutcome, JoinParams, JoinedMember, LeaveMember, LeaveOutcome, SyncOutcome,
+    SyncParams,
 };
-pub use offsets::{CommitParams, FetchedOffset, OffsetAndMetadata, PartitionCommit, TopicPartition};
+pub use offsets::{
+    CommitParams, FetchedOffset, OffsetAndMetadata, PartitionCommit, TopicPartition,
+};
 pub use state::GroupState;
 pub use txn::TxnCommitParams;
 
-use group::{Ctx, Group};
+use classic::{Ctx, Group};
 use store::Store;
 use txn::PendingTxn;
 
@@ -134,7 +136,10 @@ impl GroupConfig {
                 "group.initial.rebalance.delay.ms",
                 3000,
             )?),
-            min_session_timeout: Duration::from_millis(number("group.min.session.timeout.ms", 6000)?),
+            min_session_timeout: Duration::from_millis(number(
+                "group.min.session.timeout.ms",
+                6000,
+            )?),
             max_session_timeout: Duration::from_millis(number(
                 "group.max.session.timeout.ms",
                 1_800_000,
@@ -229,9 +234,13 @@ impl GroupCoordinator {
             };
             for (id, loaded_group) in loaded.groups {
                 let group = match loaded_group.snapshot {
-                    Some(snapshot) => {
-                        Group::restore(id.clone(), snapshot, loaded_group.offsets, runtime, &mut ctx)
-                    }
+                    Some(snapshot) => Group::restore(
+                        id.clone(),
+                        snapshot,
+                        loaded_group.offsets,
+                        runtime,
+                        &mut ctx,
+                    ),
                     None => {
                         let mut group = Group::new(id.clone(), ctx.now);
                         group.offsets = loaded_group.offsets;

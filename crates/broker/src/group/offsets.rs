@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use kafka_protocol::ResponseError;
 
-use super::group::Group;
+use super::classic::Group;
 use super::state::GroupState;
 use super::store::{Record, StoredOffset};
 use super::{GroupCoordinator, Inner, wall_clock_ms};
@@ -327,7 +327,8 @@ impl Inner {
     /// Removes offsets past their retention from groups without members, then
     /// groups left with neither members nor offsets (Kafka's offset expiration).
     pub(super) fn expire_offsets(self: &Arc<Self>) {
-        let retention_ms = i64::try_from(self.config.offsets_retention.as_millis()).unwrap_or(i64::MAX);
+        let retention_ms =
+            i64::try_from(self.config.offsets_retention.as_millis()).unwrap_or(i64::MAX);
         self.with_ctx(|groups, txns, ctx| {
             let now_ms = wall_clock_ms();
             let mut dead_groups = Vec::new();

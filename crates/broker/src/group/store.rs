@@ -132,7 +132,8 @@ impl StoredMember {
             group_instance_id: member.instance_id.clone(),
             client_id: member.client_id.clone(),
             client_host: member.client_host.clone(),
-            session_timeout_ms: u64::try_from(member.session_timeout.as_millis()).unwrap_or(u64::MAX),
+            session_timeout_ms: u64::try_from(member.session_timeout.as_millis())
+                .unwrap_or(u64::MAX),
             rebalance_timeout_ms: u64::try_from(member.rebalance_timeout.as_millis())
                 .unwrap_or(u64::MAX),
             protocol_type: member.protocol_type.clone(),
@@ -223,7 +224,11 @@ impl Loaded {
                     && commit
                 {
                     for (group, offsets) in txn.offsets {
-                        self.groups.entry(group).or_default().offsets.extend(offsets);
+                        self.groups
+                            .entry(group)
+                            .or_default()
+                            .offsets
+                            .extend(offsets);
                     }
                 }
             }

@@ -133,7 +133,10 @@ async fn join_and_sync(
     }
     sleep(Duration::from_millis(100)).await;
     for (_, handle) in &follower_syncs {
-        assert!(!handle.is_finished(), "a follower's SyncGroup must wait for the leader");
+        assert!(
+            !handle.is_finished(),
+            "a follower's SyncGroup must wait for the leader"
+        );
     }
     let assignments = leader
         .members
@@ -157,7 +160,10 @@ async fn join_and_sync(
         let outcome = finish(handle).await;
         assert_eq!(outcome.error, None);
         assert_eq!(outcome.protocol_name, leader.protocol_name);
-        assert_eq!(outcome.assignment, Bytes::from(format!("assignment for {member_id}")));
+        assert_eq!(
+            outcome.assignment,
+            Bytes::from(format!("assignment for {member_id}"))
+        );
     }
     outcomes
 }
@@ -176,8 +182,16 @@ async fn three_members_form_one_generation() {
     let generation = outcomes[0].generation_id;
     assert_eq!(generation, 1);
     assert!(outcomes.iter().all(|o| o.generation_id == generation));
-    assert!(outcomes.iter().all(|o| o.leader_id == outcomes[0].leader_id));
-    assert!(outcomes.iter().all(|o| o.protocol_name.as_deref() == Some("range")));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.leader_id == outcomes[0].leader_id)
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.protocol_name.as_deref() == Some("range"))
+    );
     let leader = outcomes
         .iter()
         .find(|o| o.member_id == o.leader_id)
@@ -201,10 +215,12 @@ async fn three_members_form_one_generation() {
     assert_eq!(description.protocol_type, "consumer");
     assert_eq!(description.protocol_data, "range");
     assert_eq!(description.members.len(), 3);
-    assert!(description
-        .members
-        .iter()
-        .all(|m| m.assignment == Bytes::from(format!("assignment for {}", m.member_id))));
+    assert!(
+        description
+            .members
+            .iter()
+            .all(|m| m.assignment == format!("assignment for {}", m.member_id).as_bytes())
+    );
     for outcome in &outcomes {
         assert_eq!(heartbeat(&coordinator, outcome), Ok(()));
     }
@@ -226,7 +242,10 @@ async fn fourth_member_triggers_a_rebalance_that_heartbeats_report() {
 
     let fourth = spawn_join_new(&coordinator, "c4");
     sleep(Duration::from_millis(100)).await;
-    assert!(!fourth.is_finished(), "the new member waits for the others to rejoin");
+    assert!(
+        !fourth.is_finished(),
+        "the new member waits for the others to rejoin"
+    );
     for outcome in &first {
         assert_eq!(
             heartbeat(&coordinator, outcome),
@@ -301,7 +320,11 @@ async fn member_that_stops_heartbeating_is_evicted() {
     assert_eq!(description.members.len(), 1);
     assert_eq!(description.members[0].member_id, alive.member_id);
 
-    let rejoined = join_and_sync(&coordinator, vec![spawn_rejoin(&coordinator, &alive.member_id)]).await;
+    let rejoined = join_and_sync(
+        &coordinator,
+        vec![spawn_rejoin(&coordinator, &alive.member_id)],
+    )
+    .await;
     assert_eq!(rejoined[0].generation_id, 2);
     assert_eq!(rejoined[0].leader_id, alive.member_id);
     assert_eq!(coordinator.describe_group(GROUP).state, GroupState::Stable);
@@ -342,8 +365,16 @@ async fn member_that_does_not_rejoin_is_removed_at_the_rebalance_timeout() {
     assert!(second.iter().all(|o| o.generation_id == 2));
     let description = coordinator.describe_group(GROUP);
     assert_eq!(description.members.len(), 2);
-    assert!(description.members.iter().all(|m| m.member_id != b.member_id));
-    assert_eq!(heartbeat(&coordinator, &b), Err(ResponseError::UnknownMemberId));
+    assert!(
+        description
+            .members
+            .iter()
+            .all(|m| m.member_id != b.member_id)
+    );
+    assert_eq!(
+        heartbeat(&coordinator, &b),
+        Err(ResponseError::UnknownMemberId)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -385,7 +416,11 @@ async fn leave_triggers_a_rebalance_and_the_last_leave_empties_the_group() {
         heartbeat(&coordinator, &stay),
         Err(ResponseError::RebalanceInProgress)
     );
-    let rejoined = join_and_sync(&coordinator, vec![spawn_rejoin(&coordinator, &stay.member_id)]).await;
+    let rejoined = join_and_sync(
+        &coordinator,
+        vec![spawn_rejoin(&coordinator, &stay.member_id)],
+    )
+    .await;
     assert_eq!(rejoined[0].generation_id, 2);
 
     let left = coordinator.leave_group(
@@ -420,7 +455,10 @@ async fn join_errors() {
         Some(ResponseError::InvalidGroupId)
     );
     assert_eq!(
-        coordinator.join_group(join_params("made-up", "c")).await.error,
+        coordinator
+            .join_group(join_params("made-up", "c"))
+            .await
+            .error,
         Some(ResponseError::UnknownMemberId)
     );
     // Pre-v4 joins get an id without the MEMBER_ID_REQUIRED round trip.
@@ -460,7 +498,12 @@ async fn static_member_restart_fences_the_old_incarnation() {
     params.group_instance_id = Some("instance-1".to_owned());
     let first = coordinator.join_group(params.clone()).await;
     assert_eq!(first.error, None, "static members skip MEMBER_ID_REQUIRED");
-    let synced = coordinator.sync_group(sync_params(&first, vec![(first.member_id.clone(), Bytes::from_static(b"p0"))])).await;
+    let synced = coordinator
+        .sync_group(sync_params(
+            &first,
+            vec![(first.member_id.clone(), Bytes::from_static(b"p0"))],
+        ))
+        .await;
     assert_eq!(synced.error, None);
 
     let second = coordinator.join_group(params).await;
@@ -522,7 +565,9 @@ async fn offsets_commit_and_fetch() {
     assert_eq!(fetched[1].error, None);
     let all = coordinator.fetch_offsets(GROUP, None, false);
     assert_eq!(
-        all.iter().map(|f| (f.partition, f.offset)).collect::<Vec<_>>(),
+        all.iter()
+            .map(|f| (f.partition, f.offset))
+            .collect::<Vec<_>>(),
         vec![(0, 42), (1, 7)]
     );
     assert!(coordinator.fetch_offsets("other", None, false).is_empty());
@@ -575,7 +620,9 @@ async fn offsets_commit_and_fetch() {
     );
     assert!(coordinator.has_active_members(GROUP));
     assert_eq!(
-        coordinator.set_offsets_if_inactive(GROUP, BTreeMap::new()).ok(),
+        coordinator
+            .set_offsets_if_inactive(GROUP, BTreeMap::new())
+            .ok(),
         Some(false)
     );
     // OffsetDelete refuses subscribed topics but deletes others.
@@ -611,7 +658,10 @@ async fn offsets_and_groups_survive_reopen_with_a_torn_last_line() {
             vec![commit("orders", 0, 1)],
         );
         assert_eq!(deleted, vec![None]);
-        assert_eq!(coordinator.delete_groups(&["doomed".to_owned()]), vec![None]);
+        assert_eq!(
+            coordinator.delete_groups(&["doomed".to_owned()]),
+            vec![None]
+        );
         let joined = join_and_sync(&coordinator, vec![spawn_join_new(&coordinator, "m")]).await;
         joined[0].clone()
     };
@@ -649,7 +699,10 @@ async fn offsets_and_groups_survive_reopen_with_a_torn_last_line() {
     drop(coordinator);
     let coordinator = open(&dir);
     assert_eq!(
-        coordinator.committed_offsets(GROUP).get(&("orders".to_owned(), 0)).map(|o| o.offset),
+        coordinator
+            .committed_offsets(GROUP)
+            .get(&("orders".to_owned(), 0))
+            .map(|o| o.offset),
         Some(44)
     );
 }
@@ -710,7 +763,10 @@ async fn transactional_offsets_are_invisible_until_committed() {
         producer_epoch: 3,
         ..txn.clone()
     };
-    assert_eq!(coordinator.txn_offset_commit(newer, vec![commit("orders", 0, 40)]), vec![None]);
+    assert_eq!(
+        coordinator.txn_offset_commit(newer, vec![commit("orders", 0, 40)]),
+        vec![None]
+    );
     assert_eq!(
         coordinator.txn_offset_commit(txn, vec![commit("orders", 0, 50)]),
         vec![Some(ResponseError::InvalidProducerEpoch)]
@@ -721,7 +777,10 @@ async fn transactional_offsets_are_invisible_until_committed() {
         .complete_txn_offsets(7, true)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        coordinator.committed_offsets(GROUP).get(&tp).map(|o| o.offset),
+        coordinator
+            .committed_offsets(GROUP)
+            .get(&tp)
+            .map(|o| o.offset),
         Some(40)
     );
 }
@@ -768,8 +827,14 @@ async fn offsets_of_an_empty_group_expire_after_retention() {
     let coordinator = open(&dir);
     let mut params = simple_commit();
     params.retention_ms = Some(0);
-    assert_eq!(coordinator.commit_offsets(params, vec![commit("orders", 0, 5)]), vec![None]);
-    assert_eq!(coordinator.commit_offsets(simple_commit(), vec![commit("orders", 1, 6)]), vec![None]);
+    assert_eq!(
+        coordinator.commit_offsets(params, vec![commit("orders", 0, 5)]),
+        vec![None]
+    );
+    assert_eq!(
+        coordinator.commit_offsets(simple_commit(), vec![commit("orders", 1, 6)]),
+        vec![None]
+    );
     coordinator.inner.expire_offsets();
     let offsets = coordinator.committed_offsets(GROUP);
     assert_eq!(

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use kafka_protocol::ResponseError;
 
-use super::group::Group;
+use super::classic::Group;
 use super::offsets::{OffsetAndMetadata, PartitionCommit, TopicPartition, validate_commit};
 use super::store::{Record, StoredOffset};
 use super::{GroupCoordinator, GroupError, wall_clock_ms};
@@ -76,15 +76,15 @@ impl GroupCoordinator {
                 let member_given = !params.member_id.is_empty()
                     || params.generation_id >= 0
                     || params.group_instance_id.is_some();
-                if member_given {
-                    if let Err(error) = validate_commit(
+                if member_given
+                    && let Err(error) = validate_commit(
                         group,
                         params.generation_id,
                         &params.member_id,
                         params.group_instance_id.as_deref(),
-                    ) {
-                        return all(error);
-                    }
+                    )
+                {
+                    return all(error);
                 }
             }
             if txns
@@ -151,7 +151,14 @@ impl GroupCoordinator {
             .map(|(key, value)| StoredOffset::from_entry(key, value))
             .collect();
         self.inner.with_ctx(|_groups, txns, ctx| {
-            stage(txns, ctx.store, group_id, producer_id, producer_epoch, staged)
+            stage(
+                txns,
+                ctx.store,
+                group_id,
+                producer_id,
+                producer_epoch,
+                staged,
+            )
         })
     }
 

@@ -153,7 +153,11 @@ impl Group {
             protocol_name: self.protocol_name.clone(),
             leader_id: self.leader_id.clone(),
             state_timestamp_ms: self.state_timestamp_ms,
-            members: self.members.values().map(StoredMember::from_member).collect(),
+            members: self
+                .members
+                .values()
+                .map(StoredMember::from_member)
+                .collect(),
         }
     }
 
@@ -206,11 +210,9 @@ impl Group {
         if self.protocol_type.as_deref() != Some(protocol_type) {
             return false;
         }
-        protocols.iter().any(|(name, _)| {
-            others
-                .iter()
-                .all(|member| member.metadata(name).is_some())
-        })
+        protocols
+            .iter()
+            .any(|(name, _)| others.iter().all(|member| member.metadata(name).is_some()))
     }
 
     /// Chooses the generation's protocol: among the protocols every member
@@ -504,7 +506,8 @@ impl Group {
         }
         self.transition(GroupState::Stable);
         self.persist(ctx.store);
-        let (protocol_type, protocol_name) = (self.protocol_type.clone(), self.protocol_name.clone());
+        let (protocol_type, protocol_name) =
+            (self.protocol_type.clone(), self.protocol_name.clone());
         for member in self.members.values_mut() {
             if member.sync_waiter.is_some() {
                 member.touch(ctx.now);
