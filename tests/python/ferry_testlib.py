@@ -397,8 +397,9 @@ def by_partition(items) -> dict[int, list]:
     return d
 
 
-def wait_until(pred, timeout: float, what: str, interval: float = 0.2):
-    """Poll `pred` until it returns a truthy value; fail naming `what` after `timeout`."""
+def wait_until(pred, timeout: float, what, interval: float = 0.2):
+    """Poll `pred` until it returns a truthy value; fail naming `what` (a string, or a callable
+    giving one at failure time) after `timeout`."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -406,7 +407,8 @@ def wait_until(pred, timeout: float, what: str, interval: float = 0.2):
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    desc = what() if callable(what) else what
+    raise AssertionError(f"timed out after {timeout}s waiting for {desc} (last: {last!r})")
 
 
 def api_key_create(data_dir: Path) -> tuple[str, str]:

@@ -42,6 +42,7 @@ class Member(threading.Thread):
                     "auto.offset.reset": "earliest",
                     "session.timeout.ms": 30000,
                     "heartbeat.interval.ms": 1000,
+                    "error_cb": self.on_error,
                     "max.partition.fetch.bytes": 16 * 1024,
                 },
             )
@@ -63,6 +64,11 @@ class Member(threading.Thread):
                 self.benign_commit_failures += 1
                 return
             self.errors.append(f"{why} commit: {e}")
+
+    def on_error(self, err: KafkaError) -> None:
+        # Transient connection noise is librdkafka's to retry; a fatal error ends the member.
+        if err.fatal() or err.code() in (KafkaError._UNSUPPORTED_FEATURE, KafkaError._AUTHENTICATION):
+            self.errors.append(f"client error: {err}")
 
     def on_assign(self, consumer, partitions):
         self.assignments.append(sorted(tp.partition for tp in partitions))
@@ -148,12 +154,17 @@ def test_three_member_group_reads_30k_exactly_once(ferry_server):
             m.start()
 
         def all_assigned():
+            errs = [e for m in members for e in m.errors]
+            assert not errs, f"member errors while joining: {errs[:10]}"
             return all(m.assignments and m.assignments[-1] for m in members)
 
         ft.wait_until(
             all_assigned,
             90,
-            "all three members to hold partitions at once " + str({m.name: m.assignments for m in members}),
+            lambda: (
+                f"all three members to hold partitions at once; assignments so far "
+                f"{ {m.name: m.assignments for m in members} }"
+            ),
         )
         _produce(srv.bootstrap, topic, TOTAL // 2, TOTAL - TOTAL // 2)
 

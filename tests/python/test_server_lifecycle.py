@@ -37,7 +37,9 @@ def test_config_file_restart_and_sigterm(ferry_server, tmp_path):
 
     # Same data dir: same cluster id, the records are still there; --override beats --config.
     srv2 = ferry_server({"num.partitions": "3"}, data_dir=srv.data_dir, config_file=props)
-    assert srv2.cluster_id == srv.cluster_id, f"cluster id changed across restart: {srv.cluster_id} -> {srv2.cluster_id}"
+    assert srv2.cluster_id == srv.cluster_id, (
+        f"cluster id changed across restart: {srv.cluster_id} -> {srv2.cluster_id}"
+    )
     got = ft.read_partitions(srv2.bootstrap, topic, 2, timeout=60, expect_at_least=len(values))
     assert sorted(r.value for r in got) == sorted(values), f"after restart read {len(got)} of {len(values)} records"
 
