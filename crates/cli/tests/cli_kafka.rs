@@ -12,8 +12,11 @@ const HANG_GUARD: Duration = Duration::from_secs(120);
 /// A `ferry server` started by a test, killed (by its PID) on drop.
 struct Server {
     child: Child,
+    /// The PLAINTEXT listener (or the first one printed).
     bootstrap: String,
-    _dir: tempfile::TempDir,
+    /// Every listener printed: (name, host:port).
+    listeners: Vec<(String, String)>,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -25,23 +28,35 @@ impl Drop for Server {
 
 impl Server {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(FERRY)
-            .arg("server")
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            &["listeners=PLAINTEXT://127.0.0.1:0"],
+        )
+    }
+
+    /// Starts a server on `dir` with `--override` settings.
+    fn start_with(dir: tempfile::TempDir, overrides: &[&str]) -> Self {
+        let mut cmd = Command::new(FERRY);
+        cmd.arg("server")
             .arg("--data-dir")
-            .arg(dir.path())
-            .args(["--override", "listeners=PLAINTEXT://127.0.0.1:0"])
+            .arg(dir.path().join("data"));
+        for o in overrides {
+            cmd.args(["--override", o]);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let mut bootstrap = None;
+        let mut listeners = Vec::new();
         for line in lines.by_ref() {
             let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("ferry server: listener PLAINTEXT on ") {
-                bootstrap = Some(rest.trim().to_owned());
+            if let Some(rest) = line.strip_prefix("ferry server: listener ")
+                && let Some((name, addr)) = rest.split_once(" on ")
+            {
+                listeners.push((name.to_owned(), addr.trim().to_owned()));
             }
             if line.starts_with("ferry server: ready") {
                 break;
@@ -49,12 +64,26 @@ impl Server {
         }
         // Keep draining so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let bootstrap = bootstrap.expect("server printed no PLAINTEXT listener line");
+        let bootstrap = listeners
+            .iter()
+            .find(|(n, _)| n == "PLAINTEXT")
+            .or(listeners.first())
+            .map(|(_, a)| a.clone())
+            .expect("server printed no listener line");
         Self {
             child,
             bootstrap,
-            _dir: dir,
+            listeners,
+            dir,
         }
+    }
+
+    fn listener(&self, name: &str) -> String {
+        self.listeners
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_else(|| panic!("no {name} listener in {:?}", self.listeners))
     }
 
     /// Runs `ferry <args>` against this server, feeding `stdin`.
@@ -491,4 +520,163 @@ fn client_fetch_raw_returns_produced_batches_verbatim() {
             3
         );
     });
+}
+
+/// SASL PLAIN and SCRAM with an API key, over plain TCP and over TLS; a wrong
+/// secret is refused with an authentication error.
+#[test]
+fn sasl_and_tls_with_api_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let certs = dir.path().join("certs");
+    let out = Command::new(FERRY)
+        .args(["api-key", "create", "-o", "json", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (api_key, secret) = (
+        key["api_key"].as_str().unwrap().to_owned(),
+        key["api_secret"].as_str().unwrap().to_owned(),
+    );
+    let out = Command::new(FERRY)
+        .args(["tls", "create-certs", "--dir"])
+        .arg(&certs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keystore = format!(
+        "ssl.keystore.location={}",
+        certs.join("server-keystore.pem").display()
+    );
+    let ca = certs.join("ca.pem").display().to_string();
+    let s = Server::start_with(
+        dir,
+        &[
+            "listeners=SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+            "listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+            &keystore,
+        ],
+    );
+    let plain = s.listener("SASL_PLAINTEXT");
+    let tls = s.listener("SASL_SSL");
+    for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let topic = format!("t-{mechanism}");
+        let out = s.ok(
+            &[
+                "kafka",
+                "topic",
+                "create",
+                &topic,
+                "--partitions",
+                "1",
+                "--bootstrap",
+                &plain,
+                "--api-key",
+                &api_key,
+                "--api-secret",
+                &secret,
+                "--sasl-mechanism",
+                mechanism,
+            ],
+            None,
+        );
+        assert!(out.contains("Created topic"), "{out}");
+    }
+    s.ok(
+        &[
+            "kafka",
+            "topic",
+            "produce",
+            "t-PLAIN",
+            "--bootstrap",
+            &tls,
+            "--api-key",
+            &api_key,
+            "--api-secret",
+            &secret,
+            "--ca-cert",
+            &ca,
+            "--sasl-mechanism",
+            "SCRAM-SHA-512",
+        ],
+        Some("over tls\n"),
+    );
+    // The same over a Kafka client properties file.
+    let props = s.dir.path().join("client.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "bootstrap.servers={tls}\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n\
+             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \
+             username=\"{api_key}\" password=\"{secret}\";\nssl.ca.location={ca}\n"
+        ),
+    )
+    .unwrap();
+    let props = props.display().to_string();
+    let out = s.ok(
+        &[
+            "kafka",
+            "topic",
+            "consume",
+            "t-PLAIN",
+            "--from-beginning",
+            "--max-messages",
+            "1",
+            "--command-config",
+            &props,
+        ],
+        None,
+    );
+    assert_eq!(out, "over tls\n");
+    let list = s.ok(
+        &["kafka", "topic", "list", "--command-config", &props],
+        None,
+    );
+    assert!(list.contains("t-SCRAM-SHA-256"), "{list}");
+
+    for mechanism in ["PLAIN", "SCRAM-SHA-256"] {
+        let err = s.fails(&[
+            "kafka",
+            "topic",
+            "list",
+            "--bootstrap",
+            &plain,
+            "--api-key",
+            &api_key,
+            "--api-secret",
+            "wrong",
+            "--sasl-mechanism",
+            mechanism,
+        ]);
+        assert!(err.contains("authentication failed"), "{mechanism}: {err}");
+    }
+    let err = s.fails(&["kafka", "topic", "list", "--bootstrap", &plain]);
+    assert!(
+        err.contains("does this listener require SASL or TLS"),
+        "{err}"
+    );
+    let err = s.fails(&[
+        "kafka",
+        "topic",
+        "list",
+        "--bootstrap",
+        &tls,
+        "--security-protocol",
+        "SASL_SSL",
+        "--api-key",
+        &api_key,
+        "--api-secret",
+        &secret,
+    ]);
+    assert!(err.contains("--ca-cert"), "{err}");
 }

@@ -10,8 +10,9 @@ use ferry_client::{ClientConfig, SaslMechanism, SecurityProtocol};
 /// Connection flags, named as in the `confluent` CLI and Kafka's tools.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ConnectionArgs {
-    /// Bootstrap server(s), `HOST:PORT[,HOST:PORT…]`.
-    #[arg(long, env = "FERRY_BOOTSTRAP", value_name = "HOST:PORT")]
+    /// Bootstrap server(s), `HOST:PORT[,HOST:PORT…]`. Defaults to
+    /// bootstrap.servers from --command-config, then to $FERRY_BOOTSTRAP.
+    #[arg(long, value_name = "HOST:PORT")]
     pub(crate) bootstrap: Option<String>,
     /// PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default PLAINTEXT, or
     /// SASL_PLAINTEXT when --api-key is given).
@@ -53,7 +54,12 @@ impl ConnectionArgs {
         if let Some(path) = &self.command_config {
             config.apply_properties_file(path)?;
         }
-        if let Some(b) = &self.bootstrap {
+        // The environment is a fallback only: a properties file names its
+        // cluster explicitly and must not be redirected by a stray variable.
+        let from_env = std::env::var("FERRY_BOOTSTRAP")
+            .ok()
+            .filter(|_| config.bootstrap.is_empty());
+        if let Some(b) = self.bootstrap.as_ref().or(from_env.as_ref()) {
             config.bootstrap = b
                 .split(',')
                 .map(str::trim)

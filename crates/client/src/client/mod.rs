@@ -69,8 +69,23 @@ impl Client {
                 connections: Mutex::new(HashMap::new()),
             }),
         };
-        client.refresh_metadata(Some(&[])).await?;
-        Ok(client)
+        match client.refresh_metadata(Some(&[])).await {
+            Ok(_) => Ok(client),
+            // A broker that hangs up on the first request is most often a
+            // listener expecting SASL or TLS from a client that sent neither.
+            Err(Error::ConnectionClosed { addr, reason })
+                if !client.inner.config.security_protocol.uses_sasl() =>
+            {
+                Err(Error::ConnectionClosed {
+                    addr,
+                    reason: format!(
+                        "{reason} (security.protocol is {}; does this listener require SASL or TLS?)",
+                        client.inner.config.security_protocol
+                    ),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The configuration this client was built from.

@@ -74,6 +74,10 @@ pub(super) async fn authenticate(conn: &BrokerConnection, creds: &SaslCredential
                 .map(|m| m.as_str().to_owned())
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| "invalid credentials".to_owned());
+            // Brokers often start with the words the error prefix already says.
+            let why = strip_prefix_ignore_case(&why, "authentication failed")
+                .trim_start_matches([':', ' '])
+                .to_owned();
             return Err(Error::Authentication(format!(
                 "{why} (user '{}', {mechanism})",
                 creds.username
@@ -104,6 +108,18 @@ pub(super) fn tls_config(
     ca_pem: Option<&[u8]>,
     insecure_skip_verify: bool,
 ) -> Result<Arc<rustls::ClientConfig>> {
+    if ca_pem.is_none() && !insecure_skip_verify {
+        return Err(Error::Config(
+            "TLS needs the CA that signed the brokers' certificates: pass --ca-cert FILE (ssl.ca.location), or --insecure-skip-tls-verify for a test setup".into(),
+        ));
+    }
     ferry_auth::tls::client_config(ca_pem, insecure_skip_verify)
         .map_err(|e| Error::Config(format!("TLS: {e}")))
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> &'a str {
+    match s.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => &s[prefix.len()..],
+        _ => s,
+    }
 }
