@@ -80,7 +80,12 @@ impl SaslState {
             .map(StrBytes::from_static_str)
             .collect();
         let mut resp = SaslHandshakeResponse::default().with_mechanisms(mechanisms);
-        if self.principal.is_some() || self.session.is_some() {
+        if ctx.api_version == 0 {
+            // v0 would be followed by unframed SASL tokens, which Kafka 4
+            // removed; say so and close rather than misread them as frames.
+            resp = resp.with_error_code(ResponseError::UnsupportedVersion.code());
+            self.close_after_response = true;
+        } else if self.principal.is_some() || self.session.is_some() {
             resp = resp.with_error_code(ResponseError::IllegalSaslState.code());
             self.close_after_response = true;
         } else {

@@ -72,9 +72,11 @@ macro_rules! apis {
                 // same and refuses v0–2 requests.
                 (ApiKey::Produce, 0, ApiKey::Produce.valid_versions().max),
                 // SASL is handled by the connection itself (it changes the
-                // connection's state). Handshake v0 (unframed tokens) was
-                // removed in Kafka 4; only v1 is served.
-                (ApiKey::SaslHandshake, 1, 1),
+                // connection's state). Handshake v0 (unframed tokens after it)
+                // was removed in Kafka 4 and is not served, but librdkafka 2.0
+                // refuses a broker whose advertised range lacks v0, so the
+                // range starts at 0 as Kafka 4 advertises it.
+                (ApiKey::SaslHandshake, 0, 1),
                 (ApiKey::SaslAuthenticate, 0, ApiKey::SaslAuthenticate.valid_versions().max),
                 // kafka-protocol 0.18 lists InitProducerId up to v6 but decodes
                 // its request only up to v5.
