@@ -211,6 +211,13 @@ impl Segment {
             }
             start = u64::from(last.position);
         }
+        // The replay below resumes the running maximum from the last time
+        // entry; without one (a lost time index) it would push entries
+        // claiming too small a maximum, so rebuild instead.
+        if index.len() > 0 && time_index.len() == 0 {
+            tracing::warn!(segment = %self.paths.log.display(), "time index missing; rebuilding");
+            return Ok(false);
+        }
         let resume = time_index
             .last()
             .map(|e| (e.timestamp, self.base_offset + i64::from(e.relative_offset)));
@@ -219,14 +226,10 @@ impl Segment {
         self.index = index;
         self.time_index = time_index;
         self.indexer = if start == 0 {
-            // Nothing indexed yet: replay the whole segment from scratch, but
-            // keep a final time entry that a roll may have added.
-            let mut ix = Indexer::default();
-            if let Some((t, o)) = resume {
-                ix.max_timestamp = t;
-                ix.offset_of_max_timestamp = o;
-            }
-            ix
+            // Nothing indexed yet: replaying the whole segment from scratch
+            // reproduces the state exactly (existing entries are refused as
+            // duplicates).
+            Indexer::default()
         } else {
             Indexer::resume(config.index_interval_bytes, resume)
         };
