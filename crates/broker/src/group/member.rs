@@ -66,9 +66,16 @@ impl Member {
     }
 
     /// Whether the member is blocked in JoinGroup or SyncGroup, which keeps it
-    /// alive regardless of heartbeats.
+    /// alive regardless of heartbeats. A request whose client went away (its
+    /// receiver was dropped with the connection) does not count.
     pub(super) fn is_waiting(&self) -> bool {
-        self.join_waiter.is_some() || self.sync_waiter.is_some()
+        self.join_waiter
+            .as_ref()
+            .is_some_and(|waiter| !waiter.is_closed())
+            || self
+                .sync_waiter
+                .as_ref()
+                .is_some_and(|waiter| !waiter.is_closed())
     }
 
     /// Answers a pending JoinGroup, if any. A dropped receiver (the client went

@@ -295,7 +295,13 @@ impl Inner {
                 now: Instant::now(),
             };
             let result = f(groups, txns, &mut ctx);
-            (result, ctx.timers)
+            let timers = ctx.timers;
+            if store.needs_compaction()
+                && let Err(error) = store.compact(&store::live_records(groups, txns))
+            {
+                tracing::warn!(%error, "could not compact the group journal");
+            }
+            (result, timers)
         };
         timers::arm(self, timers);
         result

@@ -187,6 +187,23 @@ pub(super) struct Loaded {
     pub(super) txns: BTreeMap<i64, PendingTxn>,
 }
 
+/// The records that rebuild the live state (online compaction).
+pub(super) fn live_records(
+    groups: &std::collections::HashMap<String, super::classic::Group>,
+    txns: &BTreeMap<i64, PendingTxn>,
+) -> Vec<Record> {
+    let mut loaded = Loaded::default();
+    for (id, group) in groups {
+        let entry = loaded.groups.entry(id.clone()).or_default();
+        if group.generation_id > 0 || group.protocol_type.is_some() {
+            entry.snapshot = Some(group.snapshot());
+        }
+        entry.offsets = group.offsets.clone();
+    }
+    loaded.txns = txns.clone();
+    loaded.records()
+}
+
 impl Loaded {
     fn apply(&mut self, record: Record) {
         match record {
@@ -278,7 +295,18 @@ impl Loaded {
 pub(super) struct Store {
     path: PathBuf,
     file: File,
+    /// Bytes written by the last compaction.
+    compacted_bytes: u64,
+    /// Bytes appended since.
+    appended_bytes: u64,
+    /// The compaction threshold ([`COMPACT_AFTER_BYTES`]; lowered by tests).
+    pub(super) compact_after_bytes: u64,
 }
+
+/// The journal is rewritten from the live state once appends since the last
+/// compaction exceed both this and the compacted size: commits repeat the same
+/// partitions, so the live state stays small while the journal grows.
+const COMPACT_AFTER_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Store {
     /// Opens `dir/group-journal.jsonl`, replays it (skipping a torn or corrupt
@@ -318,8 +346,15 @@ impl Store {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
             Err(error) => return Err(io_error(&path)(error)),
         }
-        let file = rewrite(&path, &loaded.records())?;
-        Ok((Store { path, file }, loaded))
+        let (file, compacted_bytes) = rewrite(&path, &loaded.records())?;
+        let store = Store {
+            path,
+            file,
+            compacted_bytes,
+            appended_bytes: 0,
+            compact_after_bytes: COMPACT_AFTER_BYTES,
+        };
+        Ok((store, loaded))
     }
 
     /// Appends one record as one `write` call.
@@ -329,22 +364,43 @@ impl Store {
     pub(super) fn append(&mut self, record: &Record) -> Result<(), GroupError> {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
-        self.file.write_all(&line).map_err(|source| GroupError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.file
+            .write_all(&line)
+            .map_err(|source| GroupError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.appended_bytes = self.appended_bytes.saturating_add(line.len() as u64);
+        Ok(())
+    }
+
+    /// Whether enough was appended that the journal should be rewritten.
+    pub(super) fn needs_compaction(&self) -> bool {
+        self.appended_bytes > self.compact_after_bytes.max(self.compacted_bytes)
+    }
+
+    /// Replaces the journal with `records` (the live state).
+    ///
+    /// # Errors
+    /// [`GroupError::Io`]; the old journal then stays in place and in use.
+    pub(super) fn compact(&mut self, records: &[Record]) -> Result<(), GroupError> {
+        let (file, compacted_bytes) = rewrite(&self.path, records)?;
+        self.file = file;
+        self.compacted_bytes = compacted_bytes;
+        self.appended_bytes = 0;
+        Ok(())
     }
 }
 
 /// Writes `records` to a temporary file, syncs it, renames it over `path` and
-/// returns the new file opened for appending.
-fn rewrite(path: &Path, records: &[Record]) -> Result<File, GroupError> {
+/// returns the new file opened for appending, with its size.
+fn rewrite(path: &Path, records: &[Record]) -> Result<(File, u64), GroupError> {
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source: io::Error| GroupError::Io { path, source }
     };
     let temporary = path.with_extension("jsonl.tmp");
-    {
+    let size = {
         let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
         let mut buffer = Vec::new();
         for record in records {
@@ -353,7 +409,8 @@ fn rewrite(path: &Path, records: &[Record]) -> Result<File, GroupError> {
         }
         file.write_all(&buffer).map_err(io_error(&temporary))?;
         file.sync_all().map_err(io_error(&temporary))?;
-    }
+        buffer.len() as u64
+    };
     fs::rename(&temporary, path).map_err(io_error(path))?;
     if let Some(parent) = path.parent()
         && let Ok(directory) = File::open(parent)
@@ -361,8 +418,9 @@ fn rewrite(path: &Path, records: &[Record]) -> Result<File, GroupError> {
         // Makes the rename durable; failure only weakens crash safety.
         let _ = directory.sync_all();
     }
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .append(true)
         .open(path)
-        .map_err(io_error(path))
+        .map_err(io_error(path))?;
+    Ok((file, size))
 }

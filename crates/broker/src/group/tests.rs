@@ -843,3 +843,30 @@ async fn offsets_of_an_empty_group_expire_after_retention() {
         "only the commit with an elapsed explicit retention expired"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn journal_is_compacted_online_and_still_replays() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let coordinator = open(&dir);
+    coordinator.inner.state.lock().store.compact_after_bytes = 4096;
+    let path = dir.path().join("group-journal.jsonl");
+    let mut largest = 0;
+    for offset in 0..500 {
+        assert_eq!(
+            coordinator.commit_offsets(simple_commit(), vec![commit("orders", 0, offset)]),
+            vec![None]
+        );
+        largest = largest.max(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
+    }
+    // 500 commits of ~200 bytes would be ~100 KB without compaction.
+    assert!(largest < 16 * 1024, "journal grew to {largest} bytes");
+    drop(coordinator);
+    let coordinator = open(&dir);
+    assert_eq!(
+        coordinator
+            .committed_offsets(GROUP)
+            .get(&("orders".to_owned(), 0))
+            .map(|o| o.offset),
+        Some(499)
+    );
+}
