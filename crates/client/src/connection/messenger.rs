@@ -296,3 +296,87 @@ async fn read_loop(
 pub(crate) fn api_key(key: i16) -> Result<ApiKey> {
     ApiKey::try_from(key).map_err(|()| Error::Protocol(format!("unknown api key {key}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BufMut;
+    use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+    use kafka_protocol::protocol::Encodable;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    /// Reads `n` request frames, then answers them in reverse order, each
+    /// response's `throttle_time_ms` set to its correlation id; then hangs up.
+    async fn reversing_broker(listener: TcpListener, n: usize) {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let len = sock.read_i32().await.unwrap();
+            let mut frame = vec![0u8; usize::try_from(len).unwrap()];
+            sock.read_exact(&mut frame).await.unwrap();
+            ids.push(i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]));
+        }
+        for id in ids.into_iter().rev() {
+            let mut body = BytesMut::new();
+            body.put_i32(id);
+            ApiVersionsResponse::default()
+                .with_throttle_time_ms(id)
+                .encode(&mut body, 3)
+                .unwrap();
+            let mut frame = BytesMut::new();
+            frame.put_i32(i32::try_from(body.len()).unwrap());
+            frame.extend_from_slice(&body);
+            sock.write_all(&frame).await.unwrap();
+        }
+    }
+
+    async fn messenger(listener: &TcpListener) -> Messenger {
+        let addr = listener.local_addr().unwrap().to_string();
+        let (r, w) = super::super::transport::open(&addr, None, Duration::from_secs(5))
+            .await
+            .unwrap();
+        Messenger::new(addr, r, w, "t", Duration::from_secs(30), 1 << 20)
+    }
+
+    #[tokio::test]
+    async fn responses_are_routed_by_correlation_id() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let m = messenger(&listener).await;
+        let server = tokio::spawn(reversing_broker(listener, 8));
+        let req = ApiVersionsRequest::default();
+        let calls = (0..8).map(|_| m.call(&req, 3, Duration::ZERO));
+        let responses = futures::future::join_all(calls).await;
+        let mut seen: Vec<i32> = responses
+            .into_iter()
+            .map(|r| r.unwrap().throttle_time_ms)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 8, "each request got its own response");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn hang_up_fails_pending_and_later_requests() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let m = messenger(&listener).await;
+        let server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let _ = sock.read_i32().await;
+            // Drop the socket without answering.
+        });
+        let err = m
+            .call(&ApiVersionsRequest::default(), 3, Duration::ZERO)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ConnectionClosed { .. }), "{err}");
+        server.await.unwrap();
+        let err = m
+            .call(&ApiVersionsRequest::default(), 3, Duration::ZERO)
+            .await
+            .unwrap_err();
+        // Poisoned: later requests fail at once with the same reason.
+        assert!(matches!(err, Error::ConnectionClosed { .. }), "{err}");
+    }
+}
