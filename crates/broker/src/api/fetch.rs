@@ -171,3 +171,6 @@ fn read_all(
     }
     (topics, total, errors)
 }
+
+#[cfg(test)]
+mod tests;
