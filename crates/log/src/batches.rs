@@ -68,6 +68,23 @@ pub(crate) fn validate_all(buf: &[u8]) -> Result<Vec<Located>, BatchError> {
     Ok(out)
 }
 
+/// Leader append from a producer: like Kafka's `LogValidator`, a batch must
+/// hold at least one record and exactly as many records as offsets it spans,
+/// so a producer cannot burn offsets with a doctored `lastOffsetDelta`.
+/// (Mirror appends skip this: compacted source batches have fewer records.)
+pub(crate) fn check_producer_counts(batches: &[Located]) -> Result<(), BatchError> {
+    for b in batches {
+        let h = &b.header;
+        if h.record_count <= 0 || i64::from(h.record_count) != i64::from(h.last_offset_delta) + 1 {
+            return Err(BatchError::Counts {
+                count: h.record_count,
+                delta: h.last_offset_delta,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Leader append: gives the batches consecutive offsets from `first` and the
 /// leader epoch, rewriting bytes 0..8 and 12..16 of each batch (outside the
 /// CRC). Fails, having possibly rewritten some batches, when offsets would
@@ -185,6 +202,21 @@ mod tests {
             assign_offsets(&mut buf, &mut located, i64::MAX - 3, 0),
             Err(LogError::OffsetOverflow { .. })
         ));
+    }
+
+    #[test]
+    fn producer_counts_must_match_offsets() {
+        let buf = encode(3, Compression::None, 0);
+        let mut located = validate_all(&buf).unwrap();
+        assert!(check_producer_counts(&located).is_ok());
+        located[0].header.last_offset_delta = 5;
+        assert!(matches!(
+            check_producer_counts(&located),
+            Err(BatchError::Counts { count: 3, delta: 5 })
+        ));
+        located[0].header.last_offset_delta = -1;
+        located[0].header.record_count = 0;
+        assert!(check_producer_counts(&located).is_err());
     }
 
     #[test]

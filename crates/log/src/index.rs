@@ -54,7 +54,7 @@ impl OffsetIndex {
     /// Parses an index file's contents, rejecting a size that is not a whole
     /// number of entries or entries that do not strictly increase.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        if bytes.len() % ENTRY_LEN != 0 {
+        if !bytes.len().is_multiple_of(ENTRY_LEN) {
             return Err(format!(
                 "size {} is not a multiple of {ENTRY_LEN}",
                 bytes.len()

@@ -7,7 +7,8 @@ use bytes::{Bytes, BytesMut};
 use ferry_protocol::BatchHeader;
 
 use crate::batches::{
-    AppendInfo, Located, assign_offsets, check_mirror_order, last_offset, summarize, validate_all,
+    AppendInfo, Located, assign_offsets, check_mirror_order, check_producer_counts, last_offset,
+    summarize, validate_all,
 };
 use crate::checkpoint::{self, CLEAN_SHUTDOWN_FILE, LOG_START_FILE};
 use crate::error::IoContext;
@@ -230,7 +231,8 @@ impl PartitionLog {
         &mut self.segments[last]
     }
 
-    /// Leader append: validates every batch (CRC, counts, codec) before
+    /// Leader append: validates every batch (CRC, codec, and that its record
+    /// count matches the offsets it spans, as Kafka requires of producers) before
     /// writing anything, assigns offsets from the log end by rewriting each
     /// batch's base offset and sets its partition leader epoch (both outside
     /// the CRC), and writes the bytes.
@@ -243,6 +245,7 @@ impl PartitionLog {
         leader_epoch: i32,
     ) -> Result<AppendInfo, LogError> {
         let mut located = validate_all(&batches)?;
+        check_producer_counts(&located)?;
         assign_offsets(
             &mut batches,
             &mut located,
@@ -342,10 +345,11 @@ impl PartitionLog {
             return Ok(());
         }
         self.active_mut().finish()?;
-        if self.active().size() == 0 && self.segments.len() > 1 {
-            if let Some(empty) = self.segments.pop() {
-                empty.delete()?;
-            }
+        if self.active().size() == 0
+            && self.segments.len() > 1
+            && let Some(empty) = self.segments.pop()
+        {
+            empty.delete()?;
         }
         tracing::debug!(dir = %self.dir.display(), base, "rolling a new segment");
         self.segments.push(Segment::create(&self.dir, base, now)?);
@@ -437,7 +441,9 @@ impl PartitionLog {
         let live = &self.segments[first..];
         // The first live segment may be cut by the log start: answer it
         // exactly; the others are compared by their recorded maximum.
-        let mut best: Option<(usize, i64, Option<(i64, i64)>)> = None;
+        // (segment, its max timestamp, its exact answer when already known)
+        type Candidate = (usize, i64, Option<(i64, i64)>);
+        let mut best: Option<Candidate> = None;
         for (i, seg) in live.iter().enumerate() {
             let (ts, exact) = if i == 0 && seg.base_offset() < start {
                 match seg.max_timestamp_offset(start)? {

@@ -44,7 +44,7 @@ impl TimeIndex {
     /// entries whose timestamps do not strictly increase (or whose offsets
     /// go backwards).
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        if bytes.len() % ENTRY_LEN != 0 {
+        if !bytes.len().is_multiple_of(ENTRY_LEN) {
             return Err(format!(
                 "size {} is not a multiple of {ENTRY_LEN}",
                 bytes.len()

@@ -12,6 +12,22 @@ use kafka_protocol::records::{Record, RecordBatchDecoder};
 use crate::LogError;
 
 fn decode(batch: Bytes, header: &BatchHeader) -> Result<Vec<Record>, LogError> {
+    // The decoder reserves `recordCount` records up front. A batch cannot
+    // hold more records than offsets, nor (uncompressed) more than its body
+    // has room for at 7 bytes per record: refuse doctored counts before the
+    // decoder allocates for them.
+    let body = header
+        .total_len()
+        .saturating_sub(ferry_protocol::batch::BATCH_HEADER_LEN);
+    let count = i64::from(header.record_count);
+    let uncompressed = header.attributes & 0x07 == 0;
+    if count > i64::from(header.last_offset_delta) + 1 || (uncompressed && count * 7 > body as i64)
+    {
+        return Err(LogError::Decode {
+            base_offset: header.base_offset,
+            reason: format!("implausible record count {count}"),
+        });
+    }
     let mut buf = batch;
     RecordBatchDecoder::decode(&mut buf)
         .map(|set| set.records)
