@@ -680,3 +680,66 @@ fn sasl_and_tls_with_api_keys() {
     ]);
     assert!(err.contains("--ca-cert"), "{err}");
 }
+
+/// Two members of one group share the partitions; between them nothing is lost.
+#[test]
+fn two_group_members_split_the_partitions() {
+    let s = Server::start();
+    s.ok(
+        &["kafka", "topic", "create", "shared", "--partitions", "4"],
+        None,
+    );
+    let input = lines(80, "s");
+    s.ok(&["kafka", "topic", "produce", "shared"], Some(&input));
+    let spawn = || {
+        Command::new(FERRY)
+            .args([
+                "kafka",
+                "topic",
+                "consume",
+                "shared",
+                "--group",
+                "pair",
+                "--from-beginning",
+                "--timeout-ms",
+                "6000",
+            ])
+            .env("FERRY_BOOTSTRAP", &s.bootstrap)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn();
+    let b = spawn();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut got: Vec<String> = [&a, &b]
+        .iter()
+        .flat_map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    got.sort_unstable();
+    got.dedup();
+    let mut want: Vec<String> = input.lines().map(str::to_owned).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    let d = s.json(&["kafka", "consumer", "group", "describe", "pair"]);
+    let committed: i64 = d["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["current_offset"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(committed, 80, "{d}");
+}
