@@ -330,9 +330,13 @@ impl PartitionLog {
                     header: b.header,
                 })
                 .collect();
-            let config = self.config.clone();
             let bytes = data.get(start..end).unwrap_or(&[]);
-            self.active_mut().append(bytes, &run, &config)?;
+            let Self {
+                segments, config, ..
+            } = self;
+            if let Some(active) = segments.last_mut() {
+                active.append(bytes, &run, config)?;
+            }
             i = j;
         }
         Ok(())
@@ -358,17 +362,20 @@ impl PartitionLog {
     }
 
     /// Deletes every segment and starts an empty log at `offset`.
+    ///
+    /// The checkpoint goes first: a crash after it finds a checkpoint past
+    /// the log end on open, which finishes the job.
     fn truncate_fully_at(&mut self, offset: i64) -> Result<(), LogError> {
+        checkpoint::write_log_start(&self.dir, offset)?;
         let fresh = Segment::create(&self.dir, offset, now_ms())?;
         let old = std::mem::replace(&mut self.segments, vec![fresh]);
-        checkpoint::write_log_start(&self.dir, offset)?;
         self.log_start_offset = offset;
+        self.dir_dirty = true;
         for seg in old {
             if seg.base_offset() != offset {
                 seg.delete()?;
             }
         }
-        self.dir_dirty = true;
         Ok(())
     }
 
