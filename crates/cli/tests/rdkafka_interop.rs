@@ -218,19 +218,31 @@ fn producer_every_codec_reads_back_exactly() {
             "lz4" => Compression::Lz4,
             _ => Compression::Zstd,
         };
+        // librdkafka sends a batch uncompressed when compressing would not
+        // shrink it, so a codec'd producer may leave some batches plain; but
+        // no batch may carry another codec, and most must carry this one.
         let mut conn = RawConn::connect(&server.bootstrap()).expect("raw connect");
-        let mut batches = 0;
+        let mut by_codec: BTreeMap<String, usize> = BTreeMap::new();
         for p in 0..3 {
-            let data =
-                common::fetch_partition(&mut conn, 12, &topic, p, 0, 8 << 20).expect("raw fetch");
+            let data = common::fetch_partition(&mut conn, 12, &topic, p, 0, 8 << 20)
+                .expect("raw fetch");
             for b in BatchIter::new(data.records.unwrap_or_default()) {
                 let (h, bytes) = b.expect("batch header");
                 ferry_protocol::batch::validate(&bytes).expect("stored batch CRC");
-                assert_eq!(h.compression(), Ok(want), "{codec}: stored batch codec");
-                batches += 1;
+                let c = h.compression().expect("known codec");
+                assert!(
+                    c == want || c == Compression::None,
+                    "{codec}: stored batch has codec {c:?}"
+                );
+                *by_codec.entry(format!("{c:?}")).or_default() += 1;
             }
         }
-        assert!(batches > 0, "{codec}: no batches fetched raw");
+        let with_codec = by_codec.get(&format!("{want:?}")).copied().unwrap_or(0);
+        let total: usize = by_codec.values().sum();
+        assert!(
+            total > 0 && with_codec * 2 > total,
+            "{codec}: stored batches by codec {by_codec:?}; the producer's codec should dominate"
+        );
     }
 }
 
