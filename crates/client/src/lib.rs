@@ -17,6 +17,22 @@
 //!   assignor, offsets) whose metadata Kafka's own tools can read.
 
 //!
+//! # Example
+//! ```no_run
+//! use ferry_client::{Client, ClientConfig, IsolationLevel};
+//! # async fn demo() -> ferry_client::Result<()> {
+//! let mut config = ClientConfig::new("source.example.com:9093");
+//! config.apply_properties_file(std::path::Path::new("link-config.properties"))?;
+//! let client = Client::connect(config).await?;
+//! let topic = client.topic_metadata("orders").await?;
+//! let fetched = client
+//!     .fetch_raw("orders", 0, 0, 1 << 20, IsolationLevel::ReadUncommitted)
+//!     .await?;
+//! // `fetched.records` holds the source's batches byte for byte.
+//! println!("{} partitions, hw {}", topic.partitions.len(), fetched.high_watermark);
+//! # Ok(()) }
+//! ```
+//!
 //! # Hostile input
 //! kafka-protocol sizes arrays from counts on the wire before reading them.
 //! Programs using this crate against untrusted brokers must install
