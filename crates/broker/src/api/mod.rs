@@ -88,6 +88,13 @@ macro_rules! apis {
 
         /// Decodes, handles and encodes one request.
         pub(crate) async fn dispatch(ctx: &RequestContext, frame: &RequestFrame) -> Outcome {
+            tracing::trace!(
+                api = ?frame.api_key,
+                version = ctx.api_version,
+                client_id = ctx.client_id.as_deref().unwrap_or(""),
+                principal = ctx.principal.as_deref().unwrap_or(""),
+                "request"
+            );
             match frame.api_key {
                 // acks=0 gets no response at all. Produce v0–2 cannot be
                 // decoded, so they close the connection.
@@ -159,7 +166,3 @@ pub(crate) fn encode<T: Encodable>(ctx: &RequestContext, frame: &RequestFrame, b
     }
 }
 
-/// Shorthand for a Kafka error code.
-pub(crate) fn code(e: kafka_protocol::ResponseError) -> i16 {
-    e.code()
-}
