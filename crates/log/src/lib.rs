@@ -64,3 +64,14 @@ pub use config::LogConfig;
 pub use error::LogError;
 pub use ferry_protocol::BatchHeader;
 pub use log::{PartitionLog, RecoveryReport};
+
+#[cfg(test)]
+mod tests {
+    /// The broker shares logs across tasks behind a `RwLock`.
+    #[test]
+    fn partition_log_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::PartitionLog>();
+        assert_send_sync::<crate::LogError>();
+    }
+}

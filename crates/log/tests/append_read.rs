@@ -247,3 +247,33 @@ fn index_full_rolls() {
         assert_eq!(split(&log.read(offset, 1, None).unwrap())[0].0, offset);
     }
 }
+
+#[test]
+fn segment_ms_rolls_a_segment_whose_first_batch_is_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    // A fresh segment's age counts from its creation (wall clock), so old
+    // record timestamps alone do not roll it on every append...
+    log.append(mut_bytes(&batch(1, Compression::None, 1000)), 0)
+        .unwrap();
+    log.append(mut_bytes(&batch(1, Compression::None, 1000)), 0)
+        .unwrap();
+    assert_eq!(log.segment_base_offsets(), [0]);
+    drop(log);
+    // ...but after a restart the first batch's timestamp dates it, as in
+    // Kafka, and a segment older than segment.ms rolls on the next append.
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(mut_bytes(&batch(1, Compression::None, 1000)), 0)
+        .unwrap();
+    assert_eq!(log.segment_base_offsets(), [0, 2]);
+    // A long segment.ms keeps it.
+    drop(log);
+    let config = LogConfig {
+        segment_ms: i64::MAX,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    log.append(mut_bytes(&batch(1, Compression::None, 1000)), 0)
+        .unwrap();
+    assert_eq!(log.segment_base_offsets(), [0, 2]);
+}
