@@ -57,3 +57,6 @@ pub(crate) async fn handle(ctx: &RequestContext, req: JoinGroupRequest) -> JoinG
         .with_member_id(StrBytes::from_string(outcome.member_id))
         .with_members(members)
 }
+
+#[cfg(test)]
+mod tests;
