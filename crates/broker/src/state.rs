@@ -158,6 +158,15 @@ impl Broker {
         let dir = partition_dir(&self.config.log_dir, topic, index);
         let log = PartitionLog::open(&dir, to_log_config(config))
             .map_err(|e| storage(format!("{}: {e}", dir.display())))?;
+        let report = log.recovery_report();
+        if report.truncated_bytes > 0 || report.rebuilt_indexes > 0 {
+            tracing::warn!(
+                topic, partition = index,
+                truncated_bytes = report.truncated_bytes,
+                rebuilt_indexes = report.rebuilt_indexes,
+                "recovered partition log after an unclean shutdown"
+            );
+        }
         Ok(Arc::new(Partition::new(topic, index, log, Arc::clone(&self.appended))))
     }
 
