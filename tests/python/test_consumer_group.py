@@ -29,6 +29,7 @@ class Member(threading.Thread):
         self.assignments: list[list[int]] = []
         self.errors: list[str] = []
         self.benign_commit_failures = 0
+        self.client_errors: list[str] = []  # everything error_cb reported, for failure messages
         self.final_commit_done = threading.Event()
         self.may_close = threading.Event()
         self.closed = threading.Event()
@@ -67,6 +68,7 @@ class Member(threading.Thread):
 
     def on_error(self, err: KafkaError) -> None:
         # Transient connection noise is librdkafka's to retry; a fatal error ends the member.
+        self.client_errors.append(str(err))
         if err.fatal() or err.code() in (KafkaError._UNSUPPORTED_FEATURE, KafkaError._AUTHENTICATION):
             self.errors.append(f"client error: {err}")
 
