@@ -323,7 +323,8 @@ fn join(
     {
         return error(ResponseError::InvalidSessionTimeout);
     }
-    if !groups.contains_key(&params.group_id) {
+    let created = !groups.contains_key(&params.group_id);
+    if created {
         if !params.member_id.is_empty() {
             return error(ResponseError::UnknownMemberId);
         }
@@ -332,6 +333,27 @@ fn join(
             Group::new(params.group_id.clone(), ctx.now),
         );
     }
+    let group_id = params.group_id.clone();
+    let reply = join_existing(groups, params, ctx);
+    // A first join that failed leaves no empty shell behind in ListGroups.
+    if created
+        && groups
+            .get(&group_id)
+            .is_some_and(|group| !group.has_members() && group.offsets.is_empty())
+    {
+        groups.remove(&group_id);
+    }
+    reply
+}
+
+/// The JoinGroup decision for a group that exists.
+fn join_existing(
+    groups: &mut std::collections::HashMap<String, Group>,
+    params: JoinParams,
+    ctx: &mut Ctx<'_>,
+) -> Reply<JoinOutcome> {
+    let error =
+        |error: ResponseError| Reply::Now(JoinOutcome::error(params.member_id.clone(), error));
     let Some(group) = groups.get_mut(&params.group_id) else {
         return error(ResponseError::CoordinatorNotAvailable);
     };

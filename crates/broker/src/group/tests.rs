@@ -461,6 +461,16 @@ async fn join_errors() {
             .error,
         Some(ResponseError::UnknownMemberId)
     );
+    let mut params = join_params("", "c");
+    params.protocol_type = String::new();
+    assert_eq!(
+        coordinator.join_group(params).await.error,
+        Some(ResponseError::InconsistentGroupProtocol)
+    );
+    assert!(
+        coordinator.list_groups().is_empty(),
+        "failed first joins leave no group behind"
+    );
     // Pre-v4 joins get an id without the MEMBER_ID_REQUIRED round trip.
     let mut params = join_params("", "old");
     params.require_known_member_id = false;
