@@ -880,3 +880,65 @@ async fn journal_is_compacted_online_and_still_replays() {
         Some(499)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_id_never_used_stops_blocking_the_rebalance_after_its_session() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let coordinator = open(&dir);
+    let first = join_and_sync(&coordinator, vec![spawn_join_new(&coordinator, "a")]).await;
+    // A second client gets its id but never rejoins with it.
+    let ghost = coordinator.join_group(join_params("", "ghost")).await;
+    assert_eq!(ghost.error, Some(ResponseError::MemberIdRequired));
+    // The leader rejoins with new metadata: a rebalance that waits for the
+    // pending member until its session timeout (10 s) passes.
+    let mut params = join_params(&first[0].member_id, "a");
+    params.protocols = vec![("range".to_owned(), subscription(&["orders", "more"], "a"))];
+    let rejoin = {
+        let coordinator = coordinator.clone();
+        tokio::spawn(async move { coordinator.join_group(params).await })
+    };
+    sleep(Duration::from_secs(5)).await;
+    assert!(!rejoin.is_finished(), "the pending member is waited for");
+    let second = finish(rejoin).await;
+    assert_eq!((second.error, second.generation_id), (None, 2));
+    assert_eq!(second.members.len(), 1);
+    let late = coordinator
+        .join_group(join_params(&ghost.member_id, "ghost"))
+        .await;
+    assert_eq!(late.error, Some(ResponseError::UnknownMemberId));
+}
+
+#[tokio::test(start_paused = true)]
+async fn followers_are_released_when_the_leader_never_syncs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let coordinator = open(&dir);
+    let joins = vec![
+        spawn_join_new(&coordinator, "x"),
+        spawn_join_new(&coordinator, "y"),
+    ];
+    let mut outcomes = Vec::new();
+    for handle in joins {
+        outcomes.push(finish(handle).await);
+    }
+    let follower = outcomes
+        .iter()
+        .find(|o| o.member_id != o.leader_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no follower in {outcomes:?}"));
+    let follower_sync = {
+        let coordinator = coordinator.clone();
+        let params = sync_params(&follower, Vec::new());
+        tokio::spawn(async move { coordinator.sync_group(params).await })
+    };
+    // The leader stays silent past the rebalance timeout (30 s).
+    let released = finish(follower_sync).await;
+    assert_eq!(released.error, Some(ResponseError::RebalanceInProgress));
+    let description = coordinator.describe_group(GROUP);
+    assert_eq!(description.state, GroupState::PreparingRebalance);
+    assert_eq!(
+        description.members.len(),
+        1,
+        "the silent leader was removed"
+    );
+    assert_eq!(description.members[0].member_id, follower.member_id);
+}
