@@ -43,8 +43,11 @@ use rand::{RngExt, SeedableRng};
 type Frames = Vec<Vec<u8>>;
 
 /// The per-frame wait for the server to close after we half-close. A correct
-/// server closes at once (it sees EOF); this only bounds a broken one.
-const CLOSE_WAIT: Duration = Duration::from_secs(10);
+/// server closes at once (it sees EOF) or after finishing the request in hand;
+/// this only bounds a broken one. Generous, because some mutated frames are
+/// legitimately heavy: a CreateTopics whose partition count became 32767
+/// takes the broker seconds to build.
+const CLOSE_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default)]
 struct Outcome {
@@ -53,6 +56,8 @@ struct Outcome {
     closed_silently: AtomicUsize,
     hung: AtomicUsize,
     connect_failures: AtomicUsize,
+    /// (api key, version, frame length) of frames whose connection hung.
+    hung_frames: Mutex<Vec<(i16, i16, usize)>>,
 }
 
 /// Sends each frame on a fresh connection, 4 connections at a time: connect,
@@ -90,6 +95,9 @@ fn blast(addr: &str, frames: &Frames) -> Outcome {
                     let (bytes, closed) = conn.finish(CLOSE_WAIT);
                     if !closed {
                         out.hung.fetch_add(1, Ordering::Relaxed);
+                        let key = frame.get(4..6).map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
+                        let ver = frame.get(6..8).map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
+                        out.hung_frames.lock().unwrap().push((key, ver, frame.len()));
                     } else if bytes > 0 {
                         out.answered.fetch_add(1, Ordering::Relaxed);
                     } else {
@@ -614,7 +622,9 @@ fn hostile_frames_never_take_the_server_down() {
         assert_eq!(
             o.hung.load(Ordering::Relaxed),
             0,
-            "phase '{name}': connections neither answered nor closed {CLOSE_WAIT:?} after the client's EOF"
+            "phase '{name}': connections neither answered nor closed {CLOSE_WAIT:?} after the client's EOF; \
+             (api key, version, frame bytes) of those frames: {:?}",
+            o.hung_frames.lock().unwrap()
         );
         assert_eq!(
             sent,
@@ -740,4 +750,56 @@ fn real_client_round_trip(server: &FerryServer) {
     let mut want: Vec<String> = (0..100).map(|i| format!("after-storm-{i}")).collect();
     want.sort();
     assert_eq!(got, want);
+}
+
+/// Absurd partition counts in well-formed requests (CreateTopics with
+/// 2^31-1 partitions, CreatePartitions to 2^31-1, 2^31-1 as the timeout) get
+/// an error answer promptly instead of the broker trying to build them; the
+/// server stays up and usable. Kafka's controller refuses more than 10,000
+/// partitions per request for the same reason.
+#[test]
+fn absurd_partition_counts_are_refused() {
+    use kafka_protocol::messages::CreatePartitionsRequest;
+    use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
+
+    let mut server = FerryServer::start(&[]);
+    let mut conn = RawConn::connect(&server.bootstrap()).expect("connect");
+    common::create_topic_raw(&mut conn, "grows", 1).expect("create topic");
+    for (name, count) in [("huge-topic", i32::MAX), ("big-topic", 1_000_000)] {
+        let req = CreateTopicsRequest::default()
+            .with_timeout_ms(i32::MAX)
+            .with_topics(vec![
+                CreatableTopic::default()
+                    .with_name(common::topic_name(name))
+                    .with_num_partitions(count)
+                    .with_replication_factor(1),
+            ]);
+        // The read timeout (IO_TIMEOUT) bounds the wait for an answer.
+        let resp = conn
+            .call(7, &req)
+            .unwrap_or_else(|e| panic!("CreateTopics {count} partitions got no answer: {e:#}"));
+        assert_ne!(
+            resp.topics[0].error_code, 0,
+            "CreateTopics with {count} partitions must be refused"
+        );
+    }
+    let req = CreatePartitionsRequest::default()
+        .with_timeout_ms(i32::MAX)
+        .with_topics(vec![
+            CreatePartitionsTopic::default()
+                .with_name(common::topic_name("grows"))
+                .with_count(i32::MAX),
+        ]);
+    let resp = conn
+        .call(3, &req)
+        .unwrap_or_else(|e| panic!("CreatePartitions to 2^31-1 got no answer: {e:#}"));
+    assert_ne!(
+        resp.results[0].error_code, 0,
+        "CreatePartitions to 2^31-1 must be refused"
+    );
+    server.assert_alive("after absurd partition counts");
+    let md = common::metadata(&mut conn, Some(&["grows"])).expect("metadata");
+    assert_eq!(md.topics[0].partitions.len(), 1, "'grows' must keep 1 partition");
+    let mut fresh = RawConn::connect(&server.bootstrap()).expect("connect");
+    assert_api_versions(&mut fresh, "after absurd partition counts");
 }
