@@ -82,6 +82,8 @@ pub struct Broker {
     pub(crate) appended: Arc<tokio::sync::Notify>,
     /// Producer ids and the transaction coordinator.
     pub(crate) txn: crate::txn::TransactionCoordinator,
+    /// The consumer-group coordinator (classic protocol) and committed offsets.
+    pub(crate) groups: crate::group::GroupCoordinator,
 }
 
 fn to_log_config(c: &TopicConfig) -> LogConfig {
@@ -106,10 +108,19 @@ impl Broker {
         std::fs::create_dir_all(&config.data_dir).map_err(storage)?;
         std::fs::create_dir_all(&config.log_dir).map_err(storage)?;
         let cluster_id = load_or_create_cluster_id(&config.data_dir, config.node_id)?;
-        let txn_config = crate::txn::TxnConfig::from_lookup(|k| config.props.get(k).cloned()).map_err(storage)?;
-        let txn = crate::txn::TransactionCoordinator::open(&config.data_dir.join("txn"), txn_config).map_err(storage)?;
+        let txn_config = crate::txn::TxnConfig::from_lookup(|k| config.props.get(k).cloned())
+            .map_err(storage)?;
+        let txn =
+            crate::txn::TransactionCoordinator::open(&config.data_dir.join("txn"), txn_config)
+                .map_err(storage)?;
+        let group_config = crate::group::GroupConfig::from_lookup(|k| config.props.get(k).cloned())
+            .map_err(storage)?;
+        let groups =
+            crate::group::GroupCoordinator::open(&config.data_dir.join("groups"), group_config)
+                .map_err(storage)?;
         let broker = Self {
             txn,
+            groups,
             cluster_id,
             topics: RwLock::new(BTreeMap::new()),
             catalog_lock: Mutex::new(()),
@@ -144,7 +155,9 @@ impl Broker {
                 .map(|p| self.open_partition(&meta.name, p, &resolved))
                 .collect::<Result<Vec<_>, _>>()?;
             let topic = Topic::new(&meta, partitions, resolved);
-            self.topics.write().insert(meta.name.clone(), Arc::new(topic));
+            self.topics
+                .write()
+                .insert(meta.name.clone(), Arc::new(topic));
         }
         Ok(())
     }
@@ -161,13 +174,19 @@ impl Broker {
         let report = log.recovery_report();
         if report.truncated_bytes > 0 || report.rebuilt_indexes > 0 {
             tracing::warn!(
-                topic, partition = index,
+                topic,
+                partition = index,
                 truncated_bytes = report.truncated_bytes,
                 rebuilt_indexes = report.rebuilt_indexes,
                 "recovered partition log after an unclean shutdown"
             );
         }
-        Ok(Arc::new(Partition::new(topic, index, log, Arc::clone(&self.appended))))
+        Ok(Arc::new(Partition::new(
+            topic,
+            index,
+            log,
+            Arc::clone(&self.appended),
+        )))
     }
 
     /// The configuration the broker was started with.
@@ -233,7 +252,11 @@ impl Broker {
         if self.topic(name).is_some() {
             return Err(CatalogError::TopicExists(name.to_string()));
         }
-        let partitions = if partitions == -1 { self.config.num_partitions } else { partitions };
+        let partitions = if partitions == -1 {
+            self.config.num_partitions
+        } else {
+            partitions
+        };
         if partitions < 1 {
             return Err(CatalogError::InvalidPartitions(format!(
                 "number of partitions must be at least 1 (got {partitions})"
@@ -277,7 +300,9 @@ impl Broker {
             .collect::<Result<Vec<_>, _>>()?;
         self.persist(&meta)?;
         let topic = Arc::new(Topic::new(&meta, parts, resolved));
-        self.topics.write().insert(name.to_string(), Arc::clone(&topic));
+        self.topics
+            .write()
+            .insert(name.to_string(), Arc::clone(&topic));
         tracing::info!(topic = name, partitions, id = %meta.id, "created topic");
         Ok(topic)
     }
@@ -481,9 +506,18 @@ mod tests {
         let b = broker(dir.path());
         let e = |r: Result<Arc<Topic>, CatalogError>| r.unwrap_err().code();
         use kafka_protocol::ResponseError as E;
-        assert_eq!(e(b.create_topic("a/b", 1, 1, BTreeMap::new())), E::InvalidTopicException.code());
-        assert_eq!(e(b.create_topic("t", 0, 1, BTreeMap::new())), E::InvalidPartitions.code());
-        assert_eq!(e(b.create_topic("t", 1, 3, BTreeMap::new())), E::InvalidReplicationFactor.code());
+        assert_eq!(
+            e(b.create_topic("a/b", 1, 1, BTreeMap::new())),
+            E::InvalidTopicException.code()
+        );
+        assert_eq!(
+            e(b.create_topic("t", 0, 1, BTreeMap::new())),
+            E::InvalidPartitions.code()
+        );
+        assert_eq!(
+            e(b.create_topic("t", 1, 3, BTreeMap::new())),
+            E::InvalidReplicationFactor.code()
+        );
         let bad: BTreeMap<_, _> = [("cleanup.policy".to_string(), "x".to_string())].into();
         assert_eq!(e(b.create_topic("t", 1, 1, bad)), E::InvalidConfig.code());
         assert!(b.topic("t").is_none());

@@ -12,8 +12,8 @@ use super::RequestContext;
 /// The full list of served APIs with their version ranges.
 pub(crate) fn api_list() -> Vec<ApiVersion> {
     super::supported()
-        .into_iter()
-        .map(|(key, min, max)| {
+        .iter()
+        .map(|&(key, min, max)| {
             ApiVersion::default()
                 .with_api_key(key as i16)
                 .with_min_version(min)
