@@ -16,21 +16,27 @@ pub(crate) struct Report {
 }
 
 /// Reads `records` records from every partition of `topic`, from offset 0.
+///
+/// The consumer runs with librdkafka's defaults (fetch.max.bytes 50 MiB,
+/// max.partition.fetch.bytes 1 MiB) unless `partition_fetch_bytes` raises
+/// the per-partition cap: bigger fetches mean fewer round trips but bigger
+/// responses held in the broker's memory while they are written.
 pub(crate) fn run(
     bootstrap: &str,
     topic: &str,
     partitions: i32,
     records: usize,
+    partition_fetch_bytes: Option<usize>,
 ) -> anyhow::Result<Report> {
-    let consumer: BaseConsumer = ClientConfig::new()
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "ferry-bench")
-        .set("enable.auto.commit", "false")
-        .set("fetch.max.bytes", "52428800")
-        .set("max.partition.fetch.bytes", "8388608")
-        .set("queued.max.messages.kbytes", "262144")
-        .set("fetch.wait.max.ms", "100")
-        .create()?;
+        .set("enable.auto.commit", "false");
+    if let Some(n) = partition_fetch_bytes {
+        config.set("max.partition.fetch.bytes", n.to_string());
+    }
+    let consumer: BaseConsumer = config.create()?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
         tpl.add_partition_offset(topic, p, Offset::Beginning)?;

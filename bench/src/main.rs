@@ -38,6 +38,10 @@ struct Args {
     /// librdkafka `linger.ms` for the producer.
     #[arg(long, default_value_t = 5)]
     linger_ms: u32,
+    /// librdkafka `max.partition.fetch.bytes` for the consumer (default:
+    /// librdkafka's own, 1 MiB).
+    #[arg(long)]
+    partition_fetch_bytes: Option<usize>,
     /// Extra `--override key=value` for the server (repeatable).
     #[arg(long = "server-override")]
     server_overrides: Vec<String>,
@@ -78,6 +82,7 @@ fn main() -> anyhow::Result<()> {
     let topic = "ferry-bench";
     produce::create_topic(&server.bootstrap, topic, args.partitions)?;
     let rss_idle = server.peak_rss_kib();
+    let (b0, c0) = (cpu_seconds(server.pid()), cpu_seconds(std::process::id()));
 
     let p = produce::run(&produce::Config {
         bootstrap: &server.bootstrap,
@@ -89,8 +94,16 @@ fn main() -> anyhow::Result<()> {
         linger_ms: args.linger_ms,
     })?;
     let rss_after_produce = server.peak_rss_kib();
-    let c = consume::run(&server.bootstrap, topic, args.partitions, args.records)?;
+    let (b1, c1) = (cpu_seconds(server.pid()), cpu_seconds(std::process::id()));
+    let c = consume::run(
+        &server.bootstrap,
+        topic,
+        args.partitions,
+        args.records,
+        args.partition_fetch_bytes,
+    )?;
     let rss_peak = server.peak_rss_kib();
+    let (b2, c2) = (cpu_seconds(server.pid()), cpu_seconds(std::process::id()));
     let disk = dir_size(data.path());
 
     let payload = args.records * args.record_size;
@@ -121,6 +134,17 @@ fn main() -> anyhow::Result<()> {
         rss_idle.unwrap_or(0) as f64 / 1024.0,
         rss_after_produce.unwrap_or(0) as f64 / 1024.0
     );
+    println!(
+        "| CPU during produce (incl. paced phase) | broker {:.2} s, client {:.2} s |",
+        b1 - b0,
+        c1 - c0
+    );
+    println!(
+        "| CPU during consume ({:.2} s wall) | broker {:.2} s, client {:.2} s |",
+        c.elapsed.as_secs_f64(),
+        b2 - b1,
+        c2 - c1
+    );
     println!("| log on disk | {:.1} MB |", mb(disk as usize));
     println!("| delivery failures | {} |", p.failures);
     anyhow::ensure!(p.failures == 0, "{} records failed delivery", p.failures);
@@ -141,6 +165,22 @@ fn mb(bytes: usize) -> f64 {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// User + system CPU time a process has used, from `/proc/<pid>/stat`
+/// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The command name (field 2) may hold spaces; fields resume after ')'.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // After ')', field 3 (state) is index 0, so utime (14) is 11, stime (15) is 12.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn dir_size(dir: &std::path::Path) -> u64 {
