@@ -225,14 +225,11 @@ impl TransactionCoordinator {
     }
 }
 
-/// Makes the offsets TxnOffsetCommit staged for `producer_id` visible (commit)
-/// or drops them (abort).
-///
-/// WIRING: until `Broker` has its `groups: GroupCoordinator` field this is a
-/// no-op; once it does, the body is
-/// `broker.groups.complete_txn_offsets(producer_id, commit).map_err(|e| e.to_string())`
-/// (verified in a scratch build: the consume-transform-produce test passes).
+/// Makes the transaction's staged group offsets visible (commit) or drops
+/// them (abort).
 fn complete_group_offsets(broker: &Broker, producer_id: i64, commit: bool) -> Result<(), String> {
-    let _ = (broker, producer_id, commit);
-    Ok(())
+    broker
+        .groups
+        .complete_txn_offsets(producer_id, commit)
+        .map_err(|e| e.to_string())
 }
