@@ -46,7 +46,10 @@ pub(crate) fn run(
     let deadline = started + Duration::from_secs(600);
     let (mut n, mut bytes) = (0usize, 0usize);
     while n < records {
-        anyhow::ensure!(Instant::now() < deadline, "consumed only {n} of {records} in 600 s");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "consumed only {n} of {records} in 600 s"
+        );
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
                 n += 1;

@@ -143,7 +143,11 @@ fn percentiles(ctx: &Timing, n: usize) -> (Duration, Duration, Duration) {
         let idx = ((n as f64 * q).ceil() as usize).clamp(1, n.max(1)) - 1;
         Duration::from_nanos(lat.get(idx).copied().unwrap_or(0))
     };
-    (at(0.50), at(0.99), Duration::from_nanos(lat.last().copied().unwrap_or(0)))
+    (
+        at(0.50),
+        at(0.99),
+        Duration::from_nanos(lat.last().copied().unwrap_or(0)),
+    )
 }
 
 /// A payload that does not compress away: a simple xorshift stream.
@@ -168,7 +172,13 @@ pub(crate) fn run(cfg: &Config<'_>) -> anyhow::Result<Report> {
         .fetch_metadata(Some(cfg.topic), Duration::from_secs(30))?;
     let started = Instant::now();
     for i in 0..cfg.records {
-        send_one(&p, cfg.topic, (i % cfg.partitions as usize) as i32, &value, i)?;
+        send_one(
+            &p,
+            cfg.topic,
+            (i % cfg.partitions as usize) as i32,
+            &value,
+            i,
+        )?;
     }
     p.flush(Duration::from_secs(300))?;
     let elapsed = started.elapsed();
@@ -190,14 +200,21 @@ pub(crate) fn run(cfg: &Config<'_>) -> anyhow::Result<Report> {
     // linger.ms=0: each record goes out at once, so the figure is the
     // round trip through the broker rather than the client's batching wait.
     let pp = producer(cfg, paced, 0)?;
-    pp.client().fetch_metadata(Some(&ptopic), Duration::from_secs(30))?;
+    pp.client()
+        .fetch_metadata(Some(&ptopic), Duration::from_secs(30))?;
     let t0 = Instant::now();
     for i in 0..paced {
         let due = t0 + Duration::from_micros(200 * i as u64);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        send_one(&pp, &ptopic, (i % cfg.partitions as usize) as i32, &value, i)?;
+        send_one(
+            &pp,
+            &ptopic,
+            (i % cfg.partitions as usize) as i32,
+            &value,
+            i,
+        )?;
     }
     pp.flush(Duration::from_secs(60))?;
     let (q50, q99, qmax) = percentiles(pp.context(), paced);

@@ -17,7 +17,11 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `ferry server` on `data_dir` and a free port; waits (up to a
     /// minute) for its ready line.
-    pub(crate) fn start(ferry: &Path, data_dir: &Path, overrides: &[String]) -> anyhow::Result<Self> {
+    pub(crate) fn start(
+        ferry: &Path,
+        data_dir: &Path,
+        overrides: &[String],
+    ) -> anyhow::Result<Self> {
         let stderr = std::fs::File::create(data_dir.with_extension("stderr"))?;
         let mut cmd = Command::new(ferry);
         cmd.arg("server")

@@ -95,9 +95,16 @@ fn blast(addr: &str, frames: &Frames) -> Outcome {
                     let (bytes, closed) = conn.finish(CLOSE_WAIT);
                     if !closed {
                         out.hung.fetch_add(1, Ordering::Relaxed);
-                        let key = frame.get(4..6).map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
-                        let ver = frame.get(6..8).map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
-                        out.hung_frames.lock().unwrap().push((key, ver, frame.len()));
+                        let key = frame
+                            .get(4..6)
+                            .map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
+                        let ver = frame
+                            .get(6..8)
+                            .map_or(-1, |b| i16::from_be_bytes([b[0], b[1]]));
+                        out.hung_frames
+                            .lock()
+                            .unwrap()
+                            .push((key, ver, frame.len()));
                     } else if bytes > 0 {
                         out.answered.fetch_add(1, Ordering::Relaxed);
                     } else {
@@ -682,7 +689,10 @@ fn hostile_frames_never_take_the_server_down() {
     // A real client still works: produce and consume with librdkafka.
     let started = Instant::now();
     real_client_round_trip(&server);
-    eprintln!("real client round trip after the storm: {:?}", started.elapsed());
+    eprintln!(
+        "real client round trip after the storm: {:?}",
+        started.elapsed()
+    );
     server.assert_alive("at the end");
     for line in report.into_inner().unwrap() {
         eprintln!("  {line}");
@@ -799,7 +809,11 @@ fn absurd_partition_counts_are_refused() {
     );
     server.assert_alive("after absurd partition counts");
     let md = common::metadata(&mut conn, Some(&["grows"])).expect("metadata");
-    assert_eq!(md.topics[0].partitions.len(), 1, "'grows' must keep 1 partition");
+    assert_eq!(
+        md.topics[0].partitions.len(),
+        1,
+        "'grows' must keep 1 partition"
+    );
     let mut fresh = RawConn::connect(&server.bootstrap()).expect("connect");
     assert_api_versions(&mut fresh, "after absurd partition counts");
 }

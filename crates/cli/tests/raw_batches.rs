@@ -64,7 +64,7 @@ fn encode_batch(
     let records: Vec<Record> = (0..n)
         .map(|i| {
             let mut headers = IndexMap::new();
-            if (i + seed) % 2 == 0 {
+            if (i + seed).is_multiple_of(2) {
                 headers.insert(
                     StrBytes::from_string(format!("h{i}")),
                     Some(Bytes::from(format!("hv{seed}-{i}"))),
@@ -88,8 +88,9 @@ fn encode_batch(
                 offset: i as i64,
                 sequence,
                 timestamp: ts + i as i64,
-                key: ((i + seed) % 3 != 0).then(|| Bytes::from(format!("key-{seed}-{i}"))),
-                value: ((i + seed) % 4 != 0)
+                key: (!(i + seed).is_multiple_of(3))
+                    .then(|| Bytes::from(format!("key-{seed}-{i}"))),
+                value: (!(i + seed).is_multiple_of(4))
                     .then(|| Bytes::from(format!("{seed}:{i}:{}", "payload ".repeat(1 + i % 40)))),
                 headers,
             }

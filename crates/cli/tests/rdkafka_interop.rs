@@ -54,13 +54,13 @@ struct Expected {
 }
 
 fn expected_record(i: usize) -> Expected {
-    let key = (i % 3 != 0).then(|| format!("key-{}", i % 7).into_bytes());
-    let value = (i % 5 != 0).then(|| {
+    let key = (!i.is_multiple_of(3)).then(|| format!("key-{}", i % 7).into_bytes());
+    let value = (!i.is_multiple_of(5)).then(|| {
         // Compressible but not trivial: a repeated phrase plus the index.
         format!("value {i} {}", "the quick brown fox ".repeat(1 + i % 20)).into_bytes()
     });
     let mut headers = Vec::new();
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         headers.push(("idx".to_string(), Some(i.to_string().into_bytes())));
         headers.push(("nil".to_string(), None));
     }
@@ -224,8 +224,8 @@ fn producer_every_codec_reads_back_exactly() {
         let mut conn = RawConn::connect(&server.bootstrap()).expect("raw connect");
         let mut by_codec: BTreeMap<String, usize> = BTreeMap::new();
         for p in 0..3 {
-            let data = common::fetch_partition(&mut conn, 12, &topic, p, 0, 8 << 20)
-                .expect("raw fetch");
+            let data =
+                common::fetch_partition(&mut conn, 12, &topic, p, 0, 8 << 20).expect("raw fetch");
             for b in BatchIter::new(data.records.unwrap_or_default()) {
                 let (h, bytes) = b.expect("batch header");
                 ferry_protocol::batch::validate(&bytes).expect("stored batch CRC");
@@ -511,11 +511,10 @@ fn admin_client_topics_and_configs() {
         .block_on(admin.delete_topics(&["admin-t"], &opts))
         .expect("delete_topics");
     assert_eq!(res, vec![Ok("admin-t".to_string())]);
-    let gone = common::wait_for("topic to leave metadata", T, || {
+    common::wait_for("topic to leave metadata", T, || {
         let md = admin.inner().fetch_metadata(None, T).ok()?;
         (!md.topics().iter().any(|t| t.name() == "admin-t")).then_some(())
     });
-    let _ = gone;
     let res = rt
         .block_on(admin.delete_topics(&["admin-t"], &opts))
         .expect("delete_topics again");
