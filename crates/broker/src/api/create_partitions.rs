@@ -15,7 +15,10 @@ pub(crate) async fn handle(
         .into_iter()
         .map(|t| {
             let r = CreatePartitionsTopicResult::default().with_name(t.name.clone());
-            match ctx.broker.create_partitions(&t.name.0, t.count, req.validate_only) {
+            match ctx
+                .broker
+                .create_partitions(&t.name.0, t.count, req.validate_only)
+            {
                 Ok(()) => r,
                 Err(e) => r
                     .with_error_code(e.code())

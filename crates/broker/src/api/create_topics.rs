@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::{
+    CreatableTopicConfigs, CreatableTopicResult,
+};
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::protocol::StrBytes;
 
@@ -24,11 +26,13 @@ pub(crate) async fn handle(ctx: &RequestContext, req: CreateTopicsRequest) -> Cr
                     configs.insert(c.name.to_string(), val.to_string());
                 }
                 None => {
-                    outcome = Err(CatalogError::InvalidConfig(crate::config::ConfigError::Value {
-                        key: c.name.to_string(),
-                        value: "null".into(),
-                        reason: "a config in CreateTopics needs a value".into(),
-                    }))
+                    outcome = Err(CatalogError::InvalidConfig(
+                        crate::config::ConfigError::Value {
+                            key: c.name.to_string(),
+                            value: "null".into(),
+                            reason: "a config in CreateTopics needs a value".into(),
+                        },
+                    ))
                 }
             }
         }
@@ -40,11 +44,9 @@ pub(crate) async fn handle(ctx: &RequestContext, req: CreateTopicsRequest) -> Cr
                 outcome = outcome.and(Err(CatalogError::InvalidPartitions(
                     "give either replica assignments or a partition count and replication factor, not both".into(),
                 )));
-            } else if t
-                .assignments
-                .iter()
-                .any(|a| a.broker_ids.iter().any(|b| b.0 != broker.node_id()) || a.broker_ids.len() != 1)
-            {
+            } else if t.assignments.iter().any(|a| {
+                a.broker_ids.iter().any(|b| b.0 != broker.node_id()) || a.broker_ids.len() != 1
+            }) {
                 outcome = outcome.and(Err(CatalogError::InvalidPartitions(format!(
                     "replica assignments may only name broker {} (ferry is a single broker)",
                     broker.node_id()
@@ -52,10 +54,16 @@ pub(crate) async fn handle(ctx: &RequestContext, req: CreateTopicsRequest) -> Cr
             }
             partitions = t.assignments.len() as i32;
         }
-        let rf = if t.assignments.is_empty() { t.replication_factor } else { 1 };
+        let rf = if t.assignments.is_empty() {
+            t.replication_factor
+        } else {
+            1
+        };
         let created = outcome.and_then(|()| {
             if req.validate_only {
-                broker.check_new_topic(&name, partitions, rf, &configs).map(|(n, _)| (n, None))
+                broker
+                    .check_new_topic(&name, partitions, rf, &configs)
+                    .map(|(n, _)| (n, None))
             } else {
                 broker
                     .create_topic(&name, partitions, rf, configs.clone())

@@ -18,7 +18,10 @@ pub(crate) async fn handle(ctx: &RequestContext, req: DeleteTopicsRequest) -> De
             .map(|t| (t.name.map(|n| n.0.to_string()), t.topic_id))
             .collect()
     } else {
-        req.topic_names.into_iter().map(|n| (Some(n.0.to_string()), Uuid::nil())).collect()
+        req.topic_names
+            .into_iter()
+            .map(|n| (Some(n.0.to_string()), Uuid::nil()))
+            .collect()
     };
     let responses = targets
         .into_iter()
@@ -28,7 +31,11 @@ pub(crate) async fn handle(ctx: &RequestContext, req: DeleteTopicsRequest) -> De
                 None => broker.topic_by_id(id).map(|t| t.name.clone()),
             };
             let (error, message, topic_id) = match resolved {
-                None => (ResponseError::UnknownTopicId.code(), format!("no topic has id {id}"), id),
+                None => (
+                    ResponseError::UnknownTopicId.code(),
+                    format!("no topic has id {id}"),
+                    id,
+                ),
                 Some(n) => {
                     let tid = broker.topic(&n).map(|t| t.id).unwrap_or(id);
                     match broker.delete_topic(&n) {

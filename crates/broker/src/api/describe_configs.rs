@@ -34,14 +34,26 @@ const BROKER_CONFIGS: &[(&str, &str, ConfigType)] = &[
     ("group.initial.rebalance.delay.ms", "3000", ConfigType::Int),
     ("group.max.session.timeout.ms", "1800000", ConfigType::Int),
     ("group.min.session.timeout.ms", "6000", ConfigType::Int),
-    ("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", ConfigType::String),
+    (
+        "listener.security.protocol.map",
+        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+        ConfigType::String,
+    ),
     ("listeners", "PLAINTEXT://:9092", ConfigType::String),
     ("log.dirs", "", ConfigType::String),
-    ("log.retention.check.interval.ms", "300000", ConfigType::Long),
+    (
+        "log.retention.check.interval.ms",
+        "300000",
+        ConfigType::Long,
+    ),
     ("node.id", "1", ConfigType::Int),
     ("num.partitions", "1", ConfigType::Int),
     ("offsets.retention.minutes", "10080", ConfigType::Int),
-    ("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512", ConfigType::List),
+    (
+        "sasl.enabled.mechanisms",
+        "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        ConfigType::List,
+    ),
     ("socket.request.max.bytes", "104857600", ConfigType::Int),
     ("transaction.max.timeout.ms", "900000", ConfigType::Int),
 ];
@@ -54,7 +66,10 @@ pub(crate) fn is_sensitive(name: &str) -> bool {
 
 fn topic_rows(ctx: &RequestContext, name: &str) -> Result<Vec<Row>, (ResponseError, String)> {
     let topic = ctx.broker.topic(name).ok_or_else(|| {
-        (ResponseError::UnknownTopicOrPartition, format!("topic '{name}' does not exist"))
+        (
+            ResponseError::UnknownTopicOrPartition,
+            format!("topic '{name}' does not exist"),
+        )
     })?;
     Ok(effective(&ctx.broker.config().props, &topic.overrides())
         .into_iter()
@@ -66,7 +81,11 @@ fn topic_rows(ctx: &RequestContext, name: &str) -> Result<Vec<Row>, (ResponseErr
             read_only: false,
             kind: e.def.kind as i8,
             doc: Some(e.def.doc),
-            synonyms: e.synonyms.into_iter().map(|(n, v, s)| (n, v, s as i8)).collect(),
+            synonyms: e
+                .synonyms
+                .into_iter()
+                .map(|(n, v, s)| (n, v, s as i8))
+                .collect(),
         })
         .collect())
 }

@@ -24,7 +24,9 @@ pub(crate) async fn handle(
         .into_iter()
         .map(|res| {
             let outcome: Result<(), (i16, String)> = match res.resource_type {
-                RESOURCE_TOPIC => alter_topic(ctx, &res.resource_name, &res.configs, req.validate_only),
+                RESOURCE_TOPIC => {
+                    alter_topic(ctx, &res.resource_name, &res.configs, req.validate_only)
+                }
                 RESOURCE_BROKER => Err(broker_change_refused()),
                 other => Err((
                     ResponseError::InvalidRequest.code(),
@@ -53,7 +55,10 @@ fn alter_topic(
 ) -> Result<(), (i16, String)> {
     let broker = &ctx.broker;
     let topic = broker.topic(name).ok_or_else(|| {
-        (ResponseError::UnknownTopicOrPartition.code(), format!("topic '{name}' does not exist"))
+        (
+            ResponseError::UnknownTopicOrPartition.code(),
+            format!("topic '{name}' does not exist"),
+        )
     })?;
     let mut overrides = topic.overrides();
     let current = effective(&broker.config().props, &overrides);
@@ -73,16 +78,27 @@ fn alter_topic(
                 let def = crate::config::topic::def(&key)
                     .ok_or_else(|| invalid(format!("unknown topic config {key}")))?;
                 if def.kind != crate::config::topic::ConfigType::List {
-                    return Err(invalid(format!("{key} is not a list; APPEND/SUBTRACT need a list config")));
+                    return Err(invalid(format!(
+                        "{key} is not a list; APPEND/SUBTRACT need a list config"
+                    )));
                 }
                 let base = current
                     .iter()
                     .find(|e| e.def.name == key)
                     .map(|e| e.value.clone())
                     .unwrap_or_default();
-                let mut items: Vec<String> =
-                    base.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
-                for item in value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let mut items: Vec<String> = base
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                for item in value
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
                     if op.config_operation == APPEND {
                         if !items.iter().any(|i| i == item) {
                             items.push(item.to_string());

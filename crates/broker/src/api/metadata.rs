@@ -44,7 +44,11 @@ pub(crate) async fn handle(ctx: &RequestContext, req: MetadataRequest) -> Metada
                     let name = name.0.to_string();
                     if let Err(reason) = validate_name(&name) {
                         tracing::debug!("metadata for invalid topic name: {reason}");
-                        return error_topic(Some(name), Uuid::nil(), ResponseError::InvalidTopicException);
+                        return error_topic(
+                            Some(name),
+                            Uuid::nil(),
+                            ResponseError::InvalidTopicException,
+                        );
                     }
                     let found = if may_create {
                         broker.auto_create(&name)
@@ -53,7 +57,11 @@ pub(crate) async fn handle(ctx: &RequestContext, req: MetadataRequest) -> Metada
                     };
                     match found {
                         Some(t) => topic_entry(ctx, &t),
-                        None => error_topic(Some(name), Uuid::nil(), ResponseError::UnknownTopicOrPartition),
+                        None => error_topic(
+                            Some(name),
+                            Uuid::nil(),
+                            ResponseError::UnknownTopicOrPartition,
+                        ),
                     }
                 }
                 None => match broker.topic_by_id(r.topic_id) {
