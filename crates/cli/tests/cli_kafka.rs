@@ -357,6 +357,9 @@ fn group_consume_commits_offsets_and_lag_drops_to_zero() {
         "{groups}"
     );
     let d = s.json(&["kafka", "consumer", "group", "describe", "g1"]);
+    // The consumers left the group on exit (LeaveGroup), so it is empty now.
+    assert_eq!(d["state"], "Empty", "{d}");
+    assert_eq!(d["members"].as_array().unwrap().len(), 0, "{d}");
     let parts = d["partitions"].as_array().unwrap();
     assert_eq!(parts.len(), 2, "{d}");
     let mut committed = 0;
