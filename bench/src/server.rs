@@ -22,7 +22,8 @@ impl Server {
         data_dir: &Path,
         overrides: &[String],
     ) -> anyhow::Result<Self> {
-        let stderr = std::fs::File::create(data_dir.with_extension("stderr"))?;
+        // Inside the temporary dir, so it goes away with it.
+        let stderr = std::fs::File::create(data_dir.join("server.stderr"))?;
         let mut cmd = Command::new(ferry);
         cmd.arg("server")
             .arg("--data-dir")
