@@ -13,11 +13,29 @@ pub(crate) fn emit<T: Serialize>(
     value: &T,
     human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    match write_value(out, format, value, human) {
+        // The reader went away (`| head`): not an error worth reporting.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        r => r,
+    }
+}
+
+fn write_value<T: Serialize>(
+    out: &mut dyn Write,
+    format: Output,
+    value: &T,
+    human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     match format {
         Output::Human => human(out)?,
         Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, value)?;
-            writeln!(out)?;
+            let text = serde_json::to_string_pretty(value)?;
+            writeln!(out, "{text}")?;
         }
         Output::Yaml => {
             let text = serde_norway::to_string(value)?;

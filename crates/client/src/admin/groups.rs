@@ -201,7 +201,8 @@ impl Client {
         let context = format!("fetch committed offsets of group '{group}'");
         self.retry(&context, || async {
             let conn = self.coordinator(group).await?;
-            let version = conn.version_for::<OffsetFetchRequest>()?;
+            // v10 addresses topics by id only; v9 and below by name.
+            let version = conn.version_for::<OffsetFetchRequest>()?.min(9);
             let gid = GroupId(StrBytes::from_string(group.to_owned()));
             let request = if version >= 8 {
                 OffsetFetchRequest::default().with_groups(vec![

@@ -201,17 +201,28 @@ impl Client {
         &self,
         topics: Option<&[String]>,
     ) -> Result<Arc<ClusterMetadata>> {
-        let request = MetadataRequest::default()
-            .with_allow_auto_topic_creation(false)
-            .with_topics(topics.map(|ts| {
-                ts.iter()
-                    .map(|t| MetadataRequestTopic::default().with_name(Some(topic_name(t))))
-                    .collect()
-            }));
-        let conn = self.any_broker().await?;
-        let response: MetadataResponse = match conn.call(&request).await {
+        let request = MetadataRequest::default().with_topics(topics.map(|ts| {
+            ts.iter()
+                .map(|t| MetadataRequestTopic::default().with_name(Some(topic_name(t))))
+                .collect()
+        }));
+        let send = |conn: Arc<BrokerConnection>| {
+            let request = request.clone();
+            async move {
+                let version = conn.version_for::<MetadataRequest>()?;
+                // The flag exists from v4; before it, brokers never auto-create
+                // for a client that did not ask (and the field must stay unset).
+                let request = if version >= 4 {
+                    request.with_allow_auto_topic_creation(false)
+                } else {
+                    request
+                };
+                conn.call_at(&request, version).await
+            }
+        };
+        let response: MetadataResponse = match send(self.any_broker().await?).await {
             Ok(r) => r,
-            Err(e) if e.is_retriable() => self.any_broker().await?.call(&request).await?,
+            Err(e) if e.is_retriable() => send(self.any_broker().await?).await?,
             Err(e) => return Err(e),
         };
         let mut next = (*self.cached_metadata()).clone();

@@ -347,16 +347,30 @@ impl GroupConsumer {
             h.abort();
         }
         if !self.member_id.is_empty() {
-            let request = LeaveGroupRequest::default()
-                .with_group_id(self.group_id())
-                .with_member_id(StrBytes::from_string(self.member_id.clone()))
-                .with_members(vec![
-                    MemberIdentity::default()
-                        .with_member_id(StrBytes::from_string(self.member_id.clone())),
-                ]);
-            if let Ok(conn) = self.client.coordinator(&self.config.group_id).await
-                && let Err(e) = conn.call(&request).await
-            {
+            let member = StrBytes::from_string(self.member_id.clone());
+            let left = async {
+                let conn = self.client.coordinator(&self.config.group_id).await?;
+                let version = conn.version_for::<LeaveGroupRequest>()?;
+                // v0-2 name one member; v3+ carry a list (and refuse the old field).
+                let request = if version >= 3 {
+                    LeaveGroupRequest::default()
+                        .with_members(vec![MemberIdentity::default().with_member_id(member)])
+                } else {
+                    LeaveGroupRequest::default().with_member_id(member)
+                };
+                let response = conn
+                    .call_at(&request.with_group_id(self.group_id()), version)
+                    .await?;
+                let code = response
+                    .members
+                    .first()
+                    .map_or(response.error_code, |m| m.error_code);
+                match code {
+                    0 => Ok(()),
+                    code => Err(Error::kafka(code, None, "leave group")),
+                }
+            };
+            if let Err(e) = left.await {
                 tracing::debug!(%e, "leave group");
             }
         }
