@@ -16,13 +16,16 @@ use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::{ApiKey, ApiVersionsResponse};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::Framed;
 
 use crate::api::{self, Outcome, RequestContext};
 use crate::sasl::SaslState;
 use crate::state::Broker;
 use ferry_protocol::{FrameCodec, RequestFrame};
+
+/// Responses at least this large bypass the codec's write buffer.
+const DIRECT_WRITE_BYTES: usize = 64 * 1024;
 
 /// Everything a connection needs to know about where it came from.
 #[derive(Debug, Clone)]
@@ -65,12 +68,22 @@ pub(crate) async fn serve<S>(
         match handle_frame(&broker, &info, &mut sasl, frame).await {
             Outcome::Respond(bytes) => {
                 let more_buffered = !framed.read_buffer().is_empty();
-                // The codec writes its own size prefix; our frames carry one.
-                let body = bytes.freeze().slice(4..);
-                let sent = if more_buffered {
-                    framed.feed(body).await
+                let sent = if bytes.len() >= DIRECT_WRITE_BYTES {
+                    // Large responses (fetches) already carry their size
+                    // prefix: write them straight to the socket rather than
+                    // copy megabytes into the codec's buffer first.
+                    match SinkExt::<Bytes>::flush(&mut framed).await {
+                        Ok(()) => framed.get_mut().write_all(&bytes).await,
+                        Err(e) => Err(e),
+                    }
                 } else {
-                    framed.send(body).await
+                    // The codec writes its own size prefix; our frames carry one.
+                    let body = bytes.freeze().slice(4..);
+                    if more_buffered {
+                        framed.feed(body).await
+                    } else {
+                        framed.send(body).await
+                    }
                 };
                 if let Err(e) = sent {
                     tracing::debug!(peer = %info.peer, "write failed: {e}");
@@ -99,9 +112,7 @@ async fn handle_frame(
     // An ApiVersions request newer than we know is answered before decoding
     // its body (KIP-511): v0 response, UNSUPPORTED_VERSION, our ranges.
     if let Ok((key, version, correlation_id)) = RequestFrame::peek(&frame) {
-        if key == ApiKey::ApiVersions as i16
-            && version > ApiKey::ApiVersions.valid_versions().max
-        {
+        if key == ApiKey::ApiVersions as i16 && version > ApiKey::ApiVersions.valid_versions().max {
             let body = ApiVersionsResponse::default()
                 .with_error_code(ResponseError::UnsupportedVersion.code())
                 .with_api_keys(api::api_versions_list());

@@ -62,7 +62,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("endpoints", &self.endpoints()).finish()
+        f.debug_struct("Server")
+            .field("endpoints", &self.endpoints())
+            .finish()
     }
 }
 
@@ -78,29 +80,54 @@ impl Server {
         let mut bound = Vec::new();
         let mut endpoints = Vec::new();
         for l in &config.listeners {
-            let host = if l.host.is_empty() { "0.0.0.0" } else { l.host.as_str() };
+            let host = if l.host.is_empty() {
+                "0.0.0.0"
+            } else {
+                l.host.as_str()
+            };
             let addr = format!("{host}:{}", l.port);
-            let tcp = TcpListener::bind(&addr).await.map_err(|source| ServerError::Bind {
-                listener: l.name.clone(),
-                addr: addr.clone(),
-                source,
-            })?;
+            let tcp = TcpListener::bind(&addr)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    listener: l.name.clone(),
+                    addr: addr.clone(),
+                    source,
+                })?;
             let port = tcp.local_addr()?.port();
-            let tls = if l.protocol.uses_tls() { Some(tls_acceptor(&config, l)?) } else { None };
-            let authenticator =
-                if l.protocol.uses_sasl() { Some(authenticator(&config, l)?) } else { None };
+            let tls = if l.protocol.uses_tls() {
+                Some(tls_acceptor(&config, l)?)
+            } else {
+                None
+            };
+            let authenticator = if l.protocol.uses_sasl() {
+                Some(authenticator(&config, l)?)
+            } else {
+                None
+            };
             endpoints.push(Endpoint {
                 name: l.name.clone(),
                 protocol: l.protocol.name(),
-                host: l.advertised_host.clone().unwrap_or_else(|| advertised_default(&l.host)),
+                host: l
+                    .advertised_host
+                    .clone()
+                    .unwrap_or_else(|| advertised_default(&l.host)),
                 port: l.advertised_port.unwrap_or(port),
             });
             let mut listener = l.clone();
             listener.port = port;
-            bound.push(BoundListener { listener, tcp, tls, authenticator });
+            bound.push(BoundListener {
+                listener,
+                tcp,
+                tls,
+                authenticator,
+            });
         }
         broker.set_endpoints(endpoints);
-        Ok(Self { broker, bound, _lock: lock })
+        Ok(Self {
+            broker,
+            bound,
+            _lock: lock,
+        })
     }
 
     /// The shared broker state.
@@ -113,7 +140,11 @@ impl Server {
         self.bound
             .iter()
             .map(|b| {
-                let host = if b.listener.host.is_empty() { "0.0.0.0".into() } else { b.listener.host.clone() };
+                let host = if b.listener.host.is_empty() {
+                    "0.0.0.0".into()
+                } else {
+                    b.listener.host.clone()
+                };
                 (b.listener.name.clone(), host, b.listener.port)
             })
             .collect()
@@ -128,6 +159,9 @@ impl Server {
             tasks.spawn(accept_loop(Arc::clone(&self.broker), b, stop_rx.clone()));
         }
         tasks.spawn(housekeeping(Arc::clone(&self.broker), stop_rx.clone()));
+        // Transactions left open by a crash must time out even if no client
+        // ever talks to this broker again.
+        self.broker.txn.ensure_timer(&self.broker);
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
@@ -147,7 +181,11 @@ impl Server {
     }
 }
 
-async fn accept_loop(broker: Arc<Broker>, b: BoundListener, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn accept_loop(
+    broker: Arc<Broker>,
+    b: BoundListener,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -176,9 +214,12 @@ async fn accept_loop(broker: Arc<Broker>, b: BoundListener, mut stop: tokio::syn
             match tls {
                 None => connection::serve(broker, info, tcp, stop).await,
                 Some(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                    {
                         Ok(Ok(stream)) => connection::serve(broker, info, stream, stop).await,
-                        Ok(Err(e)) => tracing::info!(peer = %info.peer, "TLS handshake failed: {e}"),
+                        Ok(Err(e)) => {
+                            tracing::info!(peer = %info.peer, "TLS handshake failed: {e}")
+                        }
                         Err(_) => tracing::info!(peer = %info.peer, "TLS handshake timed out"),
                     }
                 }
@@ -196,8 +237,12 @@ async fn accept_loop(broker: Arc<Broker>, b: BoundListener, mut stop: tokio::syn
 
 async fn housekeeping(broker: Arc<Broker>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let config = broker.config().clone();
-    let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms.max(100)));
-    let flush_every = config.flush_interval_ms.map(|ms| Duration::from_millis(ms.max(10)));
+    let mut retention = tokio::time::interval(Duration::from_millis(
+        config.retention_check_interval_ms.max(100),
+    ));
+    let flush_every = config
+        .flush_interval_ms
+        .map(|ms| Duration::from_millis(ms.max(10)));
     let mut flush = tokio::time::interval(flush_every.unwrap_or(Duration::from_secs(3600)));
     loop {
         tokio::select! {
@@ -237,7 +282,10 @@ fn advertised_default(bind_host: &str) -> String {
 }
 
 fn security_err(l: &Listener, reason: impl Into<String>) -> ServerError {
-    ServerError::Security { listener: l.name.clone(), reason: reason.into() }
+    ServerError::Security {
+        listener: l.name.clone(),
+        reason: reason.into(),
+    }
 }
 
 /// Builds the TLS acceptor from Kafka's PEM settings: `ssl.keystore.location`
@@ -249,13 +297,20 @@ fn tls_acceptor(config: &BrokerConfig, l: &Listener) -> Result<TlsAcceptor, Serv
     let get = |k: &str| config.listener_prop(&l.name, k);
     if let Some(t) = get("ssl.keystore.type") {
         if !t.eq_ignore_ascii_case("PEM") {
-            return Err(security_err(l, format!("ssl.keystore.type={t} is not supported; use PEM")));
+            return Err(security_err(
+                l,
+                format!("ssl.keystore.type={t} is not supported; use PEM"),
+            ));
         }
     }
     let read = |key: &str, path: &str| {
         std::fs::read(path).map_err(|e| security_err(l, format!("{key}={path}: {e}")))
     };
-    let (chain, key) = match (get("ssl.keystore.location"), get("ssl.keystore.certificate.chain"), get("ssl.keystore.key")) {
+    let (chain, key) = match (
+        get("ssl.keystore.location"),
+        get("ssl.keystore.certificate.chain"),
+        get("ssl.keystore.key"),
+    ) {
         (Some(path), _, _) => {
             let pem = read("ssl.keystore.location", path)?;
             (pem.clone(), pem)
@@ -268,11 +323,16 @@ fn tls_acceptor(config: &BrokerConfig, l: &Listener) -> Result<TlsAcceptor, Serv
             ));
         }
     };
-    let client_auth = get("ssl.client.auth").unwrap_or("none").to_ascii_lowercase();
+    let client_auth = get("ssl.client.auth")
+        .unwrap_or("none")
+        .to_ascii_lowercase();
     let client_ca = match (client_auth.as_str(), get("ssl.truststore.location")) {
         ("required", Some(path)) => Some(read("ssl.truststore.location", path)?),
         ("required", None) => {
-            return Err(security_err(l, "ssl.client.auth=required needs ssl.truststore.location"));
+            return Err(security_err(
+                l,
+                "ssl.client.auth=required needs ssl.truststore.location",
+            ));
         }
         _ => None,
     };
@@ -293,12 +353,16 @@ fn authenticator(config: &BrokerConfig, l: &Listener) -> Result<Authenticator, S
     let mut users = std::collections::HashMap::new();
     let prefix = format!("listener.name.{}.", l.name.to_ascii_lowercase());
     for (key, value) in &config.props {
-        let Some(rest) = key.strip_prefix(&prefix) else { continue };
+        let Some(rest) = key.strip_prefix(&prefix) else {
+            continue;
+        };
         if rest.ends_with(".sasl.jaas.config") {
-            let parsed = ferry_auth::parse_plain_jaas(value).map_err(|e| security_err(l, format!("{key}: {e}")))?;
+            let parsed = ferry_auth::parse_plain_jaas(value)
+                .map_err(|e| security_err(l, format!("{key}: {e}")))?;
             users.extend(parsed);
         }
     }
-    let store = ferry_auth::ApiKeyStore::open(&config.data_dir).map_err(|e| security_err(l, e.to_string()))?;
+    let store = ferry_auth::ApiKeyStore::open(&config.data_dir)
+        .map_err(|e| security_err(l, e.to_string()))?;
     Ok(Authenticator::new(mechanisms, users, Some(store)))
 }

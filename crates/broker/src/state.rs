@@ -56,6 +56,11 @@ impl CatalogError {
     }
 }
 
+/// The most partitions one topic may have. Each partition is a directory
+/// with open files; a single request asking for tens of thousands would stall
+/// the catalogue for seconds, so ferry refuses it up front.
+pub const MAX_PARTITIONS_PER_TOPIC: i32 = 10_000;
+
 /// One listener's bound and advertised endpoint, known once it is bound.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -262,9 +267,9 @@ impl Broker {
                 "number of partitions must be at least 1 (got {partitions})"
             )));
         }
-        if partitions > 100_000 {
+        if partitions > MAX_PARTITIONS_PER_TOPIC {
             return Err(CatalogError::InvalidPartitions(format!(
-                "{partitions} partitions is more than ferry allows in one topic (100000)"
+                "{partitions} partitions is more than ferry allows in one topic ({MAX_PARTITIONS_PER_TOPIC})"
             )));
         }
         if !(replication_factor == -1 || replication_factor == 1) {
@@ -363,9 +368,9 @@ impl Broker {
                 "topic '{name}' has {current} partitions; the new count must be larger (got {total})"
             )));
         }
-        if total > 100_000 {
+        if total > MAX_PARTITIONS_PER_TOPIC {
             return Err(CatalogError::InvalidPartitions(format!(
-                "{total} partitions is more than ferry allows in one topic (100000)"
+                "{total} partitions is more than ferry allows in one topic ({MAX_PARTITIONS_PER_TOPIC})"
             )));
         }
         if validate_only {

@@ -111,10 +111,16 @@ pub fn encode_response<T: Encodable>(
     version: i16,
     body: &T,
 ) -> Result<BytesMut, String> {
-    let mut out = BytesMut::with_capacity(64);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    // Size the buffer once: a Fetch response carries megabytes of records,
+    // and growing from a small buffer would copy them several times over.
+    let size = header
+        .compute_size(header_version)
+        .and_then(|h| Ok(h + body.compute_size(version)?))
+        .map_err(|e| e.to_string())?;
+    let mut out = BytesMut::with_capacity(4 + size);
     out.extend_from_slice(&[0, 0, 0, 0]);
-    ResponseHeader::default()
-        .with_correlation_id(correlation_id)
+    header
         .encode(&mut out, header_version)
         .map_err(|e| e.to_string())?;
     body.encode(&mut out, version).map_err(|e| e.to_string())?;
