@@ -111,16 +111,17 @@ async fn handle_frame(
 ) -> Outcome {
     // An ApiVersions request newer than we know is answered before decoding
     // its body (KIP-511): v0 response, UNSUPPORTED_VERSION, our ranges.
-    if let Ok((key, version, correlation_id)) = RequestFrame::peek(&frame) {
-        if key == ApiKey::ApiVersions as i16 && version > ApiKey::ApiVersions.valid_versions().max {
-            let body = ApiVersionsResponse::default()
-                .with_error_code(ResponseError::UnsupportedVersion.code())
-                .with_api_keys(api::api_versions_list());
-            return match ferry_protocol::encode_response(correlation_id, 0, 0, &body) {
-                Ok(b) => Outcome::Respond(b),
-                Err(e) => Outcome::Close(e),
-            };
-        }
+    if let Ok((key, version, correlation_id)) = RequestFrame::peek(&frame)
+        && key == ApiKey::ApiVersions as i16
+        && version > ApiKey::ApiVersions.valid_versions().max
+    {
+        let body = ApiVersionsResponse::default()
+            .with_error_code(ResponseError::UnsupportedVersion.code())
+            .with_api_keys(api::api_versions_list());
+        return match ferry_protocol::encode_response(correlation_id, 0, 0, &body) {
+            Ok(b) => Outcome::Respond(b),
+            Err(e) => Outcome::Close(e),
+        };
     }
     let frame = match RequestFrame::parse(frame) {
         Ok(f) => f,

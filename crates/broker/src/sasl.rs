@@ -71,7 +71,8 @@ impl SaslState {
             return encode(
                 ctx,
                 frame,
-                &SaslHandshakeResponse::default().with_error_code(ResponseError::IllegalSaslState.code()),
+                &SaslHandshakeResponse::default()
+                    .with_error_code(ResponseError::IllegalSaslState.code()),
             );
         };
         let mechanisms = auth
@@ -107,13 +108,23 @@ impl SaslState {
         };
         let Some(session) = self.session.as_mut() else {
             self.close_after_response = true;
-            return encode(ctx, frame, &failure(ResponseError::IllegalSaslState, "SaslAuthenticate without a SaslHandshake first"));
+            return encode(
+                ctx,
+                frame,
+                &failure(
+                    ResponseError::IllegalSaslState,
+                    "SaslAuthenticate without a SaslHandshake first",
+                ),
+            );
         };
         let resp = match session.step(&req.auth_bytes) {
             Ok(Step::Challenge(bytes)) => {
                 SaslAuthenticateResponse::default().with_auth_bytes(bytes.into())
             }
-            Ok(Step::Done { principal, server_final }) => {
+            Ok(Step::Done {
+                principal,
+                server_final,
+            }) => {
                 tracing::info!(principal = %principal, peer = %ctx.client_host, "SASL authentication succeeded");
                 self.principal = Some(principal);
                 self.session = None;

@@ -295,13 +295,13 @@ fn security_err(l: &Listener, reason: impl Into<String>) -> ServerError {
 /// forms (`listener.name.<name>.ssl.…`) take precedence.
 fn tls_acceptor(config: &BrokerConfig, l: &Listener) -> Result<TlsAcceptor, ServerError> {
     let get = |k: &str| config.listener_prop(&l.name, k);
-    if let Some(t) = get("ssl.keystore.type") {
-        if !t.eq_ignore_ascii_case("PEM") {
-            return Err(security_err(
-                l,
-                format!("ssl.keystore.type={t} is not supported; use PEM"),
-            ));
-        }
+    if let Some(t) = get("ssl.keystore.type")
+        && !t.eq_ignore_ascii_case("PEM")
+    {
+        return Err(security_err(
+            l,
+            format!("ssl.keystore.type={t} is not supported; use PEM"),
+        ));
     }
     let read = |key: &str, path: &str| {
         std::fs::read(path).map_err(|e| security_err(l, format!("{key}={path}: {e}")))

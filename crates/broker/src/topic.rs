@@ -120,7 +120,10 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         return Err(format!("topic name '{name}' is not allowed"));
     }
     if name.len() > 249 {
-        return Err(format!("topic name is {} characters; at most 249 are allowed", name.len()));
+        return Err(format!(
+            "topic name is {} characters; at most 249 are allowed",
+            name.len()
+        ));
     }
     if let Some(c) = name
         .chars()

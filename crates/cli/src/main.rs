@@ -21,6 +21,9 @@ struct Cli {
     command: Command,
 }
 
+// The Kafka subcommands carry many connection flags; the enum is parsed once
+// per process, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a broker (Kafka protocol, with the REST and registry listeners to come).

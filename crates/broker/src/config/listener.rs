@@ -112,7 +112,11 @@ pub(super) fn parse_listeners(
         }
     }
     let mut out: Vec<Listener> = Vec::new();
-    for item in listeners.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for item in listeners
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (name, host, port) = split_endpoint("listeners", item)?;
         let protocol = map.get(&name).copied().flatten().ok_or_else(|| {
             value_err(
@@ -122,7 +126,11 @@ pub(super) fn parse_listeners(
             )
         })?;
         if out.iter().any(|l| l.name == name) {
-            return Err(value_err("listeners", item, "listener names must be unique"));
+            return Err(value_err(
+                "listeners",
+                item,
+                "listener names must be unique",
+            ));
         }
         out.push(Listener {
             name,
@@ -134,7 +142,11 @@ pub(super) fn parse_listeners(
         });
     }
     if out.is_empty() {
-        return Err(value_err("listeners", listeners, "at least one listener is required"));
+        return Err(value_err(
+            "listeners",
+            listeners,
+            "at least one listener is required",
+        ));
     }
     if let Some(adv) = advertised {
         for item in adv.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -295,7 +295,13 @@ mod tests {
             "listener.name.external.ssl.keystore.location=/ext",
         ])
         .unwrap();
-        assert_eq!(c.listener_prop("EXTERNAL", "ssl.keystore.location"), Some("/ext"));
-        assert_eq!(c.listener_prop("INTERNAL", "ssl.keystore.location"), Some("/plain"));
+        assert_eq!(
+            c.listener_prop("EXTERNAL", "ssl.keystore.location"),
+            Some("/ext")
+        );
+        assert_eq!(
+            c.listener_prop("INTERNAL", "ssl.keystore.location"),
+            Some("/plain")
+        );
     }
 }

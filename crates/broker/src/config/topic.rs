@@ -60,29 +60,220 @@ macro_rules! def {
 
 /// Every topic config, in Kafka's alphabetical order.
 pub const TOPIC_CONFIGS: &[TopicConfigDef] = &[
-    def!("cleanup.policy", [("log.cleanup.policy", 1)], "delete", List, ["delete", "compact"], None, "Retention policy: delete old segments, or compact by key."),
-    def!("compression.type", [("compression.type", 1)], "producer", String, ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], None, "Codec of stored batches; `producer` keeps the producer's."),
-    def!("delete.retention.ms", [("log.cleaner.delete.retention.ms", 1)], "86400000", Long, [], Some(0), "How long delete tombstones are kept for compacted topics."),
-    def!("file.delete.delay.ms", [("log.segment.delete.delay.ms", 1)], "60000", Long, [], Some(0), "Delay before a deleted segment's file is removed."),
-    def!("flush.messages", [("log.flush.interval.messages", 1)], MAX, Long, [], Some(1), "Messages between forced fsyncs."),
-    def!("flush.ms", [("log.flush.interval.ms", 1)], MAX, Long, [], Some(0), "Milliseconds between forced fsyncs."),
-    def!("index.interval.bytes", [("log.index.interval.bytes", 1)], "4096", Int, [], Some(0), "Bytes of batches between offset index entries."),
-    def!("max.compaction.lag.ms", [("log.cleaner.max.compaction.lag.ms", 1)], MAX, Long, [], Some(1), "Longest a message stays ineligible for compaction."),
-    def!("max.message.bytes", [("message.max.bytes", 1)], "1048588", Int, [], Some(0), "Largest record batch the topic accepts."),
-    def!("message.timestamp.after.max.ms", [("log.message.timestamp.after.max.ms", 1)], "3600000", Long, [], Some(0), "How far in the future a CreateTime timestamp may be."),
-    def!("message.timestamp.before.max.ms", [("log.message.timestamp.before.max.ms", 1)], MAX, Long, [], Some(0), "How far in the past a CreateTime timestamp may be."),
-    def!("message.timestamp.type", [("log.message.timestamp.type", 1)], "CreateTime", String, ["CreateTime"], None, "Timestamp type; ferry keeps producers' CreateTime (batches are never rewritten)."),
-    def!("min.cleanable.dirty.ratio", [("log.cleaner.min.cleanable.ratio", 1)], "0.5", Double, [], None, "Dirty ratio that makes a log eligible for compaction."),
-    def!("min.compaction.lag.ms", [("log.cleaner.min.compaction.lag.ms", 1)], "0", Long, [], Some(0), "Shortest time a message stays uncompacted."),
-    def!("min.insync.replicas", [("min.insync.replicas", 1)], "1", Int, [], Some(1), "Replicas that must acknowledge acks=all writes."),
-    def!("preallocate", [("log.preallocate", 1)], "false", Boolean, [], None, "Preallocate segment files."),
-    def!("retention.bytes", [("log.retention.bytes", 1)], "-1", Long, [], Some(-1), "Size at which old segments are deleted; -1 for no limit."),
-    def!("retention.ms", [("log.retention.ms", 1), ("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000)], "604800000", Long, [], Some(-1), "Age at which old segments are deleted; -1 for no limit."),
-    def!("segment.bytes", [("log.segment.bytes", 1)], "1073741824", Int, [], Some(14), "Size of one segment file."),
-    def!("segment.index.bytes", [("log.index.size.max.bytes", 1)], "10485760", Int, [], Some(4), "Largest offset index per segment."),
-    def!("segment.jitter.ms", [("log.roll.jitter.ms", 1), ("log.roll.jitter.hours", 3_600_000)], "0", Long, [], Some(0), "Random jitter subtracted from segment.ms."),
-    def!("segment.ms", [("log.roll.ms", 1), ("log.roll.hours", 3_600_000)], "604800000", Long, [], Some(1), "Age at which the active segment is rolled."),
-    def!("unclean.leader.election.enable", [("unclean.leader.election.enable", 1)], "false", Boolean, [], None, "Allow out-of-sync replicas to become leader."),
+    def!(
+        "cleanup.policy",
+        [("log.cleanup.policy", 1)],
+        "delete",
+        List,
+        ["delete", "compact"],
+        None,
+        "Retention policy: delete old segments, or compact by key."
+    ),
+    def!(
+        "compression.type",
+        [("compression.type", 1)],
+        "producer",
+        String,
+        ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"],
+        None,
+        "Codec of stored batches; `producer` keeps the producer's."
+    ),
+    def!(
+        "delete.retention.ms",
+        [("log.cleaner.delete.retention.ms", 1)],
+        "86400000",
+        Long,
+        [],
+        Some(0),
+        "How long delete tombstones are kept for compacted topics."
+    ),
+    def!(
+        "file.delete.delay.ms",
+        [("log.segment.delete.delay.ms", 1)],
+        "60000",
+        Long,
+        [],
+        Some(0),
+        "Delay before a deleted segment's file is removed."
+    ),
+    def!(
+        "flush.messages",
+        [("log.flush.interval.messages", 1)],
+        MAX,
+        Long,
+        [],
+        Some(1),
+        "Messages between forced fsyncs."
+    ),
+    def!(
+        "flush.ms",
+        [("log.flush.interval.ms", 1)],
+        MAX,
+        Long,
+        [],
+        Some(0),
+        "Milliseconds between forced fsyncs."
+    ),
+    def!(
+        "index.interval.bytes",
+        [("log.index.interval.bytes", 1)],
+        "4096",
+        Int,
+        [],
+        Some(0),
+        "Bytes of batches between offset index entries."
+    ),
+    def!(
+        "max.compaction.lag.ms",
+        [("log.cleaner.max.compaction.lag.ms", 1)],
+        MAX,
+        Long,
+        [],
+        Some(1),
+        "Longest a message stays ineligible for compaction."
+    ),
+    def!(
+        "max.message.bytes",
+        [("message.max.bytes", 1)],
+        "1048588",
+        Int,
+        [],
+        Some(0),
+        "Largest record batch the topic accepts."
+    ),
+    def!(
+        "message.timestamp.after.max.ms",
+        [("log.message.timestamp.after.max.ms", 1)],
+        "3600000",
+        Long,
+        [],
+        Some(0),
+        "How far in the future a CreateTime timestamp may be."
+    ),
+    def!(
+        "message.timestamp.before.max.ms",
+        [("log.message.timestamp.before.max.ms", 1)],
+        MAX,
+        Long,
+        [],
+        Some(0),
+        "How far in the past a CreateTime timestamp may be."
+    ),
+    def!(
+        "message.timestamp.type",
+        [("log.message.timestamp.type", 1)],
+        "CreateTime",
+        String,
+        ["CreateTime"],
+        None,
+        "Timestamp type; ferry keeps producers' CreateTime (batches are never rewritten)."
+    ),
+    def!(
+        "min.cleanable.dirty.ratio",
+        [("log.cleaner.min.cleanable.ratio", 1)],
+        "0.5",
+        Double,
+        [],
+        None,
+        "Dirty ratio that makes a log eligible for compaction."
+    ),
+    def!(
+        "min.compaction.lag.ms",
+        [("log.cleaner.min.compaction.lag.ms", 1)],
+        "0",
+        Long,
+        [],
+        Some(0),
+        "Shortest time a message stays uncompacted."
+    ),
+    def!(
+        "min.insync.replicas",
+        [("min.insync.replicas", 1)],
+        "1",
+        Int,
+        [],
+        Some(1),
+        "Replicas that must acknowledge acks=all writes."
+    ),
+    def!(
+        "preallocate",
+        [("log.preallocate", 1)],
+        "false",
+        Boolean,
+        [],
+        None,
+        "Preallocate segment files."
+    ),
+    def!(
+        "retention.bytes",
+        [("log.retention.bytes", 1)],
+        "-1",
+        Long,
+        [],
+        Some(-1),
+        "Size at which old segments are deleted; -1 for no limit."
+    ),
+    def!(
+        "retention.ms",
+        [
+            ("log.retention.ms", 1),
+            ("log.retention.minutes", 60_000),
+            ("log.retention.hours", 3_600_000)
+        ],
+        "604800000",
+        Long,
+        [],
+        Some(-1),
+        "Age at which old segments are deleted; -1 for no limit."
+    ),
+    def!(
+        "segment.bytes",
+        [("log.segment.bytes", 1)],
+        "1073741824",
+        Int,
+        [],
+        Some(14),
+        "Size of one segment file."
+    ),
+    def!(
+        "segment.index.bytes",
+        [("log.index.size.max.bytes", 1)],
+        "10485760",
+        Int,
+        [],
+        Some(4),
+        "Largest offset index per segment."
+    ),
+    def!(
+        "segment.jitter.ms",
+        [
+            ("log.roll.jitter.ms", 1),
+            ("log.roll.jitter.hours", 3_600_000)
+        ],
+        "0",
+        Long,
+        [],
+        Some(0),
+        "Random jitter subtracted from segment.ms."
+    ),
+    def!(
+        "segment.ms",
+        [("log.roll.ms", 1), ("log.roll.hours", 3_600_000)],
+        "604800000",
+        Long,
+        [],
+        Some(1),
+        "Age at which the active segment is rolled."
+    ),
+    def!(
+        "unclean.leader.election.enable",
+        [("unclean.leader.election.enable", 1)],
+        "false",
+        Boolean,
+        [],
+        None,
+        "Allow out-of-sync replicas to become leader."
+    ),
 ];
 
 /// Where an effective value came from, with Kafka's DescribeConfigs codes.
@@ -114,7 +305,10 @@ pub fn def(name: &str) -> Option<&'static TopicConfigDef> {
     TOPIC_CONFIGS.iter().find(|d| d.name == name)
 }
 
-fn broker_value(def: &TopicConfigDef, broker: &BTreeMap<String, String>) -> Option<(String, String)> {
+fn broker_value(
+    def: &TopicConfigDef,
+    broker: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
     def.synonyms.iter().find_map(|(key, factor)| {
         let v = broker.get(*key)?;
         if *factor == 1 {
@@ -144,10 +338,10 @@ pub fn validate(name: &str, value: &str) -> Result<String, ConfigError> {
             if d.kind == ConfigType::Int && i32::try_from(n).is_err() {
                 return Err(bad("out of range for an int"));
             }
-            if let Some(min) = d.min {
-                if n < min {
-                    return Err(bad(&format!("must be at least {min}")));
-                }
+            if let Some(min) = d.min
+                && n < min
+            {
+                return Err(bad(&format!("must be at least {min}")));
             }
         }
         ConfigType::Double => {
@@ -161,7 +355,10 @@ pub fn validate(name: &str, value: &str) -> Result<String, ConfigError> {
         ConfigType::List => {
             for item in v.split(',').map(str::trim) {
                 if !d.allowed.is_empty() && !d.allowed.contains(&item) {
-                    return Err(bad(&format!("items must be among {}", d.allowed.join(", "))));
+                    return Err(bad(&format!(
+                        "items must be among {}",
+                        d.allowed.join(", ")
+                    )));
                 }
             }
         }
@@ -184,7 +381,11 @@ pub fn effective(
             if let Some((k, v)) = broker_value(d, broker) {
                 chain.push((k, v, ConfigSource::StaticBroker));
             }
-            chain.push((d.name.to_string(), d.default.to_string(), ConfigSource::Default));
+            chain.push((
+                d.name.to_string(),
+                d.default.to_string(),
+                ConfigSource::Default,
+            ));
             let (_, value, source) = chain[0].clone();
             ConfigEntry {
                 def: d,
@@ -228,7 +429,9 @@ impl TopicConfig {
             // Report a bad broker-level value under the key the user wrote.
             let key = e.synonyms[0].0.clone();
             let v = validate(e.def.name, &e.value).map_err(|err| match err {
-                ConfigError::Value { value, reason, .. } => ConfigError::Value { key, value, reason },
+                ConfigError::Value { value, reason, .. } => {
+                    ConfigError::Value { key, value, reason }
+                }
                 other => other,
             })?;
             values.insert(e.def.name, v);
@@ -254,7 +457,9 @@ mod tests {
     use super::*;
 
     fn map(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
-        kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
