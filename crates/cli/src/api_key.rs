@@ -117,8 +117,8 @@ fn create(args: CreateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 out,
                 "Save the API key and secret. The secret is not retrievable later."
             )?;
-            let rows = [("API Key", key.as_str()), ("API Secret", secret.as_str())];
-            write_key_value_table(out, &rows)?;
+            let rows = [("API Key", key.clone()), ("API Secret", secret.clone())];
+            crate::kafka::output::write_key_values(out, &rows)?;
         }
         Output::Json => writeln!(out, "{}", serde_json::to_string_pretty(&created)?)?,
         Output::Yaml => write!(out, "{}", serde_norway::to_string(&created)?)?,
@@ -180,32 +180,6 @@ fn delete(args: DeleteArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     writeln!(out, "Deleted API key \"{}\".", args.key)?;
     Ok(())
-}
-
-/// Confluent's key/value box:
-/// ```text
-/// +------------+------------------+
-/// | API Key    | ABCDEFGH12345678 |
-/// | API Secret | ...              |
-/// +------------+------------------+
-/// ```
-fn write_key_value_table(out: &mut dyn Write, rows: &[(&str, &str)]) -> std::io::Result<()> {
-    let kw = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let vw = rows
-        .iter()
-        .map(|(_, v)| v.chars().count())
-        .max()
-        .unwrap_or(0);
-    let rule = format!("+{}+{}+", "-".repeat(kw + 2), "-".repeat(vw + 2));
-    writeln!(out, "{rule}")?;
-    for (k, v) in rows {
-        writeln!(out, "| {k:<kw$} | {v:<vw$} |")?;
-    }
-    writeln!(out, "{rule}")
 }
 
 /// A column table with a header rule, as `confluent api-key list` prints.

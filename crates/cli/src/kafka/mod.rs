@@ -6,7 +6,7 @@
 mod args;
 mod consume;
 mod group;
-mod output;
+pub(crate) mod output;
 mod produce;
 mod topic;
 
