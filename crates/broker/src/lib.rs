@@ -18,9 +18,12 @@
 //!   state, transaction index, waiters for long-poll fetches).
 //! - `group`: the consumer-group coordinator (classic protocol) and offsets.
 //! - `txn`: idempotent-producer ids and the transaction coordinator.
+//! - [`mirror`]: the mark a cluster link puts on the topics it mirrors into,
+//!   which makes them read-only for clients.
 
 pub mod config;
 pub mod group;
+pub mod mirror;
 pub mod partition;
 pub mod server;
 pub mod state;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::config::topic::{self, TopicConfig};
 use crate::config::{BrokerConfig, ConfigError};
+use crate::mirror::MirrorOf;
 use crate::partition::Partition;
 use crate::topic::{Topic, TopicMeta, meta_path, partition_dir, validate_name, write_atomic};
 
@@ -35,6 +36,9 @@ pub enum CatalogError {
     /// INVALID_CONFIG.
     #[error("{0}")]
     InvalidConfig(#[from] ConfigError),
+    /// INVALID_CONFIG: a config the topic's cluster link owns.
+    #[error("{0}")]
+    MirrorConfig(String),
     /// KAFKA_STORAGE_ERROR.
     #[error("storage error: {0}")]
     Storage(String),
@@ -50,7 +54,7 @@ impl CatalogError {
             Self::InvalidName(_) => E::InvalidTopicException.code(),
             Self::InvalidPartitions(_) => E::InvalidPartitions.code(),
             Self::InvalidReplicationFactor(_) => E::InvalidReplicationFactor.code(),
-            Self::InvalidConfig(_) => E::InvalidConfig.code(),
+            Self::InvalidConfig(_) | Self::MirrorConfig(_) => E::InvalidConfig.code(),
             Self::Storage(_) => E::KafkaStorageError.code(),
         }
     }
@@ -291,6 +295,29 @@ impl Broker {
         replication_factor: i16,
         configs: BTreeMap<String, String>,
     ) -> Result<Arc<Topic>, CatalogError> {
+        self.create_topic_with(name, partitions, replication_factor, configs, None)
+    }
+
+    /// Creates a mirror topic for a cluster link: like [`Self::create_topic`],
+    /// with the link's mark, which makes it read-only for clients.
+    pub fn create_mirror_topic(
+        &self,
+        name: &str,
+        partitions: i32,
+        configs: BTreeMap<String, String>,
+        mirror: MirrorOf,
+    ) -> Result<Arc<Topic>, CatalogError> {
+        self.create_topic_with(name, partitions, -1, configs, Some(mirror))
+    }
+
+    fn create_topic_with(
+        &self,
+        name: &str,
+        partitions: i32,
+        replication_factor: i16,
+        configs: BTreeMap<String, String>,
+        mirror: Option<MirrorOf>,
+    ) -> Result<Arc<Topic>, CatalogError> {
         let _guard = self.catalog_lock.lock();
         let (partitions, resolved) =
             self.check_new_topic(name, partitions, replication_factor, &configs)?;
@@ -299,6 +326,7 @@ impl Broker {
             id: Uuid::new_v4(),
             partitions,
             configs,
+            mirror,
         };
         let parts = (0..partitions)
             .map(|p| self.open_partition(name, p, &resolved))
@@ -308,8 +336,24 @@ impl Broker {
         self.topics
             .write()
             .insert(name.to_string(), Arc::clone(&topic));
-        tracing::info!(topic = name, partitions, id = %meta.id, "created topic");
+        tracing::info!(topic = name, partitions, id = %meta.id, mirror = meta.mirror.is_some(), "created topic");
         Ok(topic)
+    }
+
+    /// Ends mirroring into a topic (promote, failover, link deletion): the
+    /// mark goes, and the topic becomes writable. Persisted before it takes
+    /// effect.
+    pub fn stop_mirror(&self, name: &str) -> Result<(), CatalogError> {
+        let _guard = self.catalog_lock.lock();
+        let topic = self
+            .topic(name)
+            .ok_or_else(|| CatalogError::UnknownTopic(name.to_string()))?;
+        let mut meta = topic.meta();
+        meta.mirror = None;
+        self.persist(&meta)?;
+        topic.set_mirror(None);
+        tracing::info!(topic = name, "mirroring stopped; topic is writable");
+        Ok(())
     }
 
     /// Creates a topic with the broker's defaults if `auto.create.topics.enable`
@@ -351,8 +395,29 @@ impl Broker {
         Ok(())
     }
 
-    /// Grows a topic to `total` partitions (CreatePartitions).
+    /// Grows a topic to `total` partitions (CreatePartitions). Mirror topics
+    /// refuse: their link adds partitions when the source gets them.
     pub fn create_partitions(
+        &self,
+        name: &str,
+        total: i32,
+        validate_only: bool,
+    ) -> Result<(), CatalogError> {
+        if let Some(m) = self.topic(name).and_then(|t| t.mirror()) {
+            return Err(CatalogError::InvalidPartitions(format!(
+                "topic '{name}' is a mirror of '{}' on cluster link '{}'; its partitions follow the source topic",
+                m.source_topic, m.link_name
+            )));
+        }
+        self.grow_partitions(name, total, validate_only)
+    }
+
+    /// Grows a mirror topic to the source's partition count (cluster links).
+    pub fn grow_mirror_partitions(&self, name: &str, total: i32) -> Result<(), CatalogError> {
+        self.grow_partitions(name, total, false)
+    }
+
+    fn grow_partitions(
         &self,
         name: &str,
         total: i32,
@@ -386,7 +451,43 @@ impl Broker {
 
     /// Replaces a topic's config overrides (AlterConfigs semantics: the given
     /// set becomes the whole set). Validates everything before changing anything.
+    /// On a mirror topic, the configs its link keeps in sync with the source
+    /// (reference §1.8, "Always") cannot be changed.
     pub fn set_topic_configs(
+        &self,
+        name: &str,
+        overrides: BTreeMap<String, String>,
+        validate_only: bool,
+    ) -> Result<(), CatalogError> {
+        if let Some(topic) = self.topic(name)
+            && topic.is_mirror()
+        {
+            let current = topic.overrides();
+            let keys = current.keys().chain(overrides.keys());
+            for key in keys {
+                if crate::mirror::sync_category(key) == crate::mirror::SyncCategory::Always
+                    && current.get(key) != overrides.get(key)
+                {
+                    return Err(CatalogError::MirrorConfig(format!(
+                        "Cannot set configuration '{key}' for mirror topic '{name}'"
+                    )));
+                }
+            }
+        }
+        self.replace_topic_configs(name, overrides, validate_only)
+    }
+
+    /// Sets a mirror topic's configs from its source (cluster links); no
+    /// mirror restrictions apply.
+    pub fn sync_mirror_topic_configs(
+        &self,
+        name: &str,
+        overrides: BTreeMap<String, String>,
+    ) -> Result<(), CatalogError> {
+        self.replace_topic_configs(name, overrides, false)
+    }
+
+    fn replace_topic_configs(
         &self,
         name: &str,
         overrides: BTreeMap<String, String>,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::topic::TopicConfig;
+use crate::mirror::MirrorOf;
 use crate::partition::Partition;
 
 /// What is persisted about a topic.
@@ -29,6 +30,10 @@ pub struct TopicMeta {
     /// Topic-level config overrides.
     #[serde(default)]
     pub configs: BTreeMap<String, String>,
+    /// Set while a cluster link mirrors into this topic: clients may read it
+    /// but not write it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<MirrorOf>,
 }
 
 /// A topic and its partitions.
@@ -42,6 +47,8 @@ pub struct Topic {
     partitions: RwLock<Vec<Arc<Partition>>>,
     /// Config overrides and the resolved values.
     config: RwLock<(BTreeMap<String, String>, TopicConfig)>,
+    /// The link mirroring into this topic, if any.
+    mirror: RwLock<Option<MirrorOf>>,
 }
 
 impl Topic {
@@ -55,6 +62,7 @@ impl Topic {
             id: meta.id,
             partitions: RwLock::new(partitions),
             config: RwLock::new((meta.configs.clone(), resolved)),
+            mirror: RwLock::new(meta.mirror.clone()),
         }
     }
 
@@ -93,6 +101,21 @@ impl Topic {
         *self.config.write() = (overrides, resolved);
     }
 
+    /// The link mirroring into this topic; `None` for ordinary topics and
+    /// for mirrors that were promoted or failed over.
+    pub fn mirror(&self) -> Option<MirrorOf> {
+        self.mirror.read().clone()
+    }
+
+    /// Whether a cluster link owns this topic's writes.
+    pub fn is_mirror(&self) -> bool {
+        self.mirror.read().is_some()
+    }
+
+    pub(crate) fn set_mirror(&self, mirror: Option<MirrorOf>) {
+        *self.mirror.write() = mirror;
+    }
+
     /// Internal topics (`__consumer_offsets`, `__transaction_state`, …) start with
     /// two underscores, as Kafka's do.
     pub fn is_internal(&self) -> bool {
@@ -106,6 +129,7 @@ impl Topic {
             id: self.id,
             partitions: self.partition_count(),
             configs: self.overrides(),
+            mirror: self.mirror(),
         }
     }
 }

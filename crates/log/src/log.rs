@@ -486,6 +486,18 @@ impl PartitionLog {
         Ok(new)
     }
 
+    /// Mirror logs: moves the log start to `offset` even past the log end,
+    /// where the source has deleted records the mirror never held. Past the
+    /// end the log is emptied and restarts at `offset`, so the next mirrored
+    /// batch (at `offset` or later) appends. Returns the new start.
+    pub fn jump_log_start_offset(&mut self, offset: i64) -> Result<i64, LogError> {
+        if offset > self.log_end_offset() {
+            self.truncate_fully_at(offset)?;
+            return Ok(offset);
+        }
+        self.advance_log_start_offset(offset)
+    }
+
     fn summaries(&self) -> Vec<SegmentSummary> {
         self.segments
             .iter()

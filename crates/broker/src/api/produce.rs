@@ -95,11 +95,16 @@ fn append(
     })
 }
 
-/// Topics that clients may not write. Mirror topics (cluster links, a later
-/// issue) are written only by their link and will be refused here, with
-/// INVALID_REQUEST as Confluent's cluster linking answers.
-fn refuse_writes(_topic: &Topic) -> Option<AppendError> {
-    None
+/// Mirror topics are written only by their cluster link: while a link
+/// mirrors into a topic, Produce is refused with INVALID_REQUEST (a permanent
+/// error, so producers fail at once instead of retrying) and a message saying
+/// how to make the topic writable. Nothing is written.
+fn refuse_writes(topic: &Topic) -> Option<AppendError> {
+    let mirror = topic.mirror()?;
+    Some(AppendError::ReadOnlyMirror(format!(
+        "topic '{}' is a read-only mirror of '{}' on cluster link '{}'; promote or fail over the mirror to write to it",
+        topic.name, mirror.source_topic, mirror.link_name
+    )))
 }
 
 fn partition_response(

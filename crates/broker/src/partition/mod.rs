@@ -117,6 +117,9 @@ pub(crate) enum AppendError {
     /// KAFKA_STORAGE_ERROR.
     #[error("storage error: {0}")]
     Storage(String),
+    /// INVALID_REQUEST: produce to a mirror topic.
+    #[error("{0}")]
+    ReadOnlyMirror(String),
 }
 
 impl AppendError {
@@ -133,6 +136,7 @@ impl AppendError {
             Self::Sequence(SequenceError::NotTransactional(_)) => ResponseError::InvalidTxnState,
             Self::Txn(e, _) => *e,
             Self::Storage(_) => ResponseError::KafkaStorageError,
+            Self::ReadOnlyMirror(_) => ResponseError::InvalidRequest,
         }
     }
 }
@@ -442,6 +446,22 @@ impl Partition {
         }
         read.records = bytes;
         Ok(read)
+    }
+
+    /// Mirror partitions follow their source's log start offset, also past
+    /// their own end (records deleted at the source before they were
+    /// mirrored, or a mirror that starts at `latest` or a timestamp).
+    /// Returns the new log start offset.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn follow_log_start_offset(&self, offset: i64) -> Result<i64, LogError> {
+        let mut state = self.state.lock();
+        let start = self.log.write().jump_log_start_offset(offset)?;
+        state.txns.prune_below(start);
+        drop(state);
+        self.appended.notify_waiters();
+        Ok(start)
     }
 
     /// DeleteRecords: moves the log start to `offset` (-1: the high
