@@ -1,1 +1,166 @@
-//! ferry's HTTP side: the Kafka REST API v3 under `/kafka/v3` and `/metrics`.
+//! ferry's HTTP side: the Kafka REST API v3 for cluster links and the
+//! Prometheus `/metrics` endpoint, served on `rest.listeners`.
+//!
+//! # Layout
+//! - [`RestServer`] (here): binds the listeners, serves, shuts down gracefully.
+//! - [`RestAuth`] (`auth`): HTTP Basic with the broker's credentials, on when
+//!   the broker requires authentication.
+//! - `routes`: one file per resource (clusters, links, link configs,
+//!   mirrors, metrics), each under `/kafka/v3` (Confluent Platform's embedded
+//!   REST base) and `/v3` (standalone REST Proxy style).
+//! - `envelope`: the `kind`/`metadata` wrapping; `error`: [`RestError`] and
+//!   Confluent's `{"error_code","message"}` error body.
+//!
+//! # Choices
+//! - Creating a link or a mirror answers 204, as Confluent Platform does
+//!   (Confluent Cloud sends an empty 201).
+//! - `/metrics` sits behind the same Basic authentication as the API when
+//!   authentication is on: scrape it with Prometheus' `basic_auth` and an
+//!   API key.
+//! - Request bodies are JSON whatever the Content-Type says; an empty body
+//!   counts as `{}`.
+
+mod auth;
+mod envelope;
+mod error;
+mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ferry_link::LinkManager;
+use tokio::net::TcpListener;
+
+pub use auth::RestAuth;
+pub use error::RestError;
+
+/// The Kafka REST v3 server: bound listeners plus the application.
+#[derive(Debug)]
+pub struct RestServer {
+    listeners: Vec<(TcpListener, SocketAddr)>,
+    app: axum::Router,
+}
+
+/// Splits a `rest.listeners` entry (`http://host:port`, host optional,
+/// port 0 = any free port) into what to bind.
+fn parse_listener(entry: &str) -> Result<(String, u16), RestError> {
+    let invalid = |reason: &str| RestError::InvalidListener {
+        listener: entry.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (scheme, rest) = entry
+        .split_once("://")
+        .ok_or_else(|| invalid("expected http://host:port"))?;
+    if scheme.eq_ignore_ascii_case("https") {
+        return Err(RestError::HttpsUnsupported(entry.to_owned()));
+    }
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(invalid("the scheme must be http"));
+    }
+    let authority = rest.trim_end_matches('/');
+    if authority.contains('/') {
+        return Err(invalid("a listener has no path; expected http://host:port"));
+    }
+    let (host, port) = authority
+        .rsplit_once(':')
+        .ok_or_else(|| invalid("expected http://host:port"))?;
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| invalid("the port must be a number 0..65535"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    Ok((host.to_owned(), port))
+}
+
+impl RestServer {
+    /// Binds every listener (`http://host:port` entries as in the
+    /// `rest.listeners` property; an entry may itself be a comma-separated
+    /// list). Nothing is served until [`RestServer::run`].
+    ///
+    /// # Errors
+    /// [`RestError::InvalidListener`], [`RestError::HttpsUnsupported`],
+    /// [`RestError::Bind`]; no listener stays bound then.
+    pub async fn bind(
+        listeners: &[String],
+        links: Arc<LinkManager>,
+        auth: RestAuth,
+    ) -> Result<Self, RestError> {
+        let mut bound = Vec::new();
+        for entry in listeners
+            .iter()
+            .flat_map(|l| l.split(','))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            let (host, port) = parse_listener(entry)?;
+            let bind_err = |source| RestError::Bind {
+                listener: entry.to_owned(),
+                source,
+            };
+            let listener = TcpListener::bind((host.as_str(), port))
+                .await
+                .map_err(bind_err)?;
+            let addr = listener.local_addr().map_err(bind_err)?;
+            bound.push((listener, addr));
+        }
+        Ok(Self {
+            listeners: bound,
+            app: routes::router(links, auth),
+        })
+    }
+
+    /// The bound addresses, in the order of the listeners (port 0 resolved),
+    /// for `ferry server: rest listener on host:port` lines.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().map(|(_, addr)| *addr).collect()
+    }
+
+    /// Serves every listener until `shutdown` completes, then stops accepting
+    /// and waits for requests in flight to finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (listener, addr) in self.listeners {
+            let mut stop = stop_rx.clone();
+            let app = self.app.clone();
+            tasks.spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::warn!(%addr, "rest listener stopped: {e}");
+                }
+            });
+        }
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_entries() {
+        let ok = |s: &str| parse_listener(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(ok("http://127.0.0.1:0"), ("127.0.0.1".to_owned(), 0));
+        assert_eq!(ok("http://:8090"), ("0.0.0.0".to_owned(), 8090));
+        assert_eq!(ok("HTTP://[::1]:8090/"), ("::1".to_owned(), 8090));
+        assert!(matches!(
+            parse_listener("https://0.0.0.0:8090"),
+            Err(RestError::HttpsUnsupported(_))
+        ));
+        for bad in ["0.0.0.0:8090", "ftp://h:1", "http://h", "http://h:x", "http://h:1/kafka"] {
+            assert!(
+                matches!(parse_listener(bad), Err(RestError::InvalidListener { .. })),
+                "{bad}"
+            );
+        }
+    }
+}
