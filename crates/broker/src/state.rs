@@ -198,6 +198,11 @@ impl Broker {
         )))
     }
 
+    /// The consumer-group coordinator (cluster links sync offsets into it).
+    pub fn groups(&self) -> &crate::group::GroupCoordinator {
+        &self.groups
+    }
+
     /// The configuration the broker was started with.
     pub fn config(&self) -> &BrokerConfig {
         &self.config

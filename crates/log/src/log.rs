@@ -498,6 +498,22 @@ impl PartitionLog {
         self.advance_log_start_offset(offset)
     }
 
+    /// Mirror logs: restarts an empty log (start == end) at `offset`, which
+    /// may be below its current start, so that a mirror starting inside a
+    /// source batch can take the whole batch at its own offsets.
+    ///
+    /// # Errors
+    /// [`LogError::OffsetOutOfOrder`] when the log is not empty; IO errors.
+    pub fn restart_empty_at(&mut self, offset: i64) -> Result<(), LogError> {
+        if self.log_start_offset != self.log_end_offset() {
+            return Err(LogError::OffsetOutOfOrder {
+                offset,
+                expected_at_least: self.log_end_offset(),
+            });
+        }
+        self.truncate_fully_at(offset)
+    }
+
     fn summaries(&self) -> Vec<SegmentSummary> {
         self.segments
             .iter()

@@ -464,6 +464,16 @@ impl Partition {
         Ok(start)
     }
 
+    /// Restarts an empty mirror partition at `offset` (see
+    /// [`PartitionLog::restart_empty_at`]).
+    ///
+    /// # Errors
+    /// The log is not empty; storage errors.
+    pub fn restart_empty_mirror_at(&self, offset: i64) -> Result<(), LogError> {
+        let _state = self.state.lock();
+        self.log.write().restart_empty_at(offset)
+    }
+
     /// DeleteRecords: moves the log start to `offset` (-1: the high
     /// watermark). Returns the new low watermark.
     pub(crate) fn delete_records(&self, offset: i64) -> Result<i64, ReadError> {
