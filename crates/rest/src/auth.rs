@@ -150,7 +150,11 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> 
 
 /// Middleware: answers 401 before any route runs when credentials are
 /// required and missing or wrong.
-pub(crate) async fn require(State(auth): State<RestAuth>, request: Request, next: Next) -> Response {
+pub(crate) async fn require(
+    State(auth): State<RestAuth>,
+    request: Request,
+    next: Next,
+) -> Response {
     match auth.check(request.headers()).await {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
@@ -199,7 +203,11 @@ mod tests {
         // alice:secret
         assert!(auth.check(&headers("Basic YWxpY2U6c2VjcmV0")).await.is_ok());
         // alice:wrong
-        assert!(auth.check(&headers("Basic YWxpY2U6d3Jvbmc=")).await.is_err());
+        assert!(
+            auth.check(&headers("Basic YWxpY2U6d3Jvbmc="))
+                .await
+                .is_err()
+        );
         assert!(RestAuth::disabled().check(&HeaderMap::new()).await.is_ok());
     }
 }

@@ -156,7 +156,13 @@ mod tests {
             parse_listener("https://0.0.0.0:8090"),
             Err(RestError::HttpsUnsupported(_))
         ));
-        for bad in ["0.0.0.0:8090", "ftp://h:1", "http://h", "http://h:x", "http://h:1/kafka"] {
+        for bad in [
+            "0.0.0.0:8090",
+            "ftp://h:1",
+            "http://h",
+            "http://h:x",
+            "http://h:1/kafka",
+        ] {
             assert!(
                 matches!(parse_listener(bad), Err(RestError::InvalidListener { .. })),
                 "{bad}"

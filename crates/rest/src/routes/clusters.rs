@@ -30,7 +30,11 @@ fn cluster(api: &Api) -> Resource<Cluster> {
 /// `KafkaClusterList` with this cluster.
 pub(super) async fn list(api: Api) -> Response {
     let url = format!("{}/clusters", api.base);
-    ok(ResourceList::new("KafkaClusterList", url, vec![cluster(&api)]))
+    ok(ResourceList::new(
+        "KafkaClusterList",
+        url,
+        vec![cluster(&api)],
+    ))
 }
 
 /// `KafkaCluster`, or 404 for another id.

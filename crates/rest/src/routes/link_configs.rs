@@ -87,7 +87,12 @@ pub(super) async fn get(
                 ),
             )
         })?;
-    Ok(ok(config_resource(&api, &p.cluster_id, &p.link_name, entry)))
+    Ok(ok(config_resource(
+        &api,
+        &p.cluster_id,
+        &p.link_name,
+        entry,
+    )))
 }
 
 /// Body of the single-config PUT.

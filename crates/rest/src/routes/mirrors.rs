@@ -36,7 +36,12 @@ fn mirror_resource(
     cluster_id: &str,
     mirror: MirrorDescription,
 ) -> Resource<MirrorDescription> {
-    let url = mirror_url(api, cluster_id, &mirror.link_name, &mirror.mirror_topic_name);
+    let url = mirror_url(
+        api,
+        cluster_id,
+        &mirror.link_name,
+        &mirror.mirror_topic_name,
+    );
     Resource::new("KafkaMirrorData", url, None, mirror)
 }
 
@@ -54,7 +59,9 @@ pub(super) async fn list(
     let status = match api.param("mirror_status").filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(MirrorStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!("query parameter mirror_status: unknown status {s:?}"))
+            ApiError::bad_request(format!(
+                "query parameter mirror_status: unknown status {s:?}"
+            ))
         })?),
     };
     let data = api
@@ -161,7 +168,11 @@ async fn alter(
         })
         .collect();
     let url = format!("{}/mirrors", api.link_url(&p.cluster_id, &p.link_name));
-    Ok(ok(ResourceList::new("KafkaAlterMirrorsDataList", url, data)))
+    Ok(ok(ResourceList::new(
+        "KafkaAlterMirrorsDataList",
+        url,
+        data,
+    )))
 }
 
 /// `POST …/mirrors:promote`.

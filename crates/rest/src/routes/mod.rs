@@ -52,7 +52,10 @@ pub(crate) fn router(links: Arc<LinkManager>, auth: RestAuth) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     if auth.is_required() {
-        app = app.layer(axum::middleware::from_fn_with_state(auth, crate::auth::require));
+        app = app.layer(axum::middleware::from_fn_with_state(
+            auth,
+            crate::auth::require,
+        ));
     }
     app
 }

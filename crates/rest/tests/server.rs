@@ -1,0 +1,85 @@
+//! `RestServer` itself: listener parsing, several listeners, shutdown.
+
+mod common;
+
+use std::sync::Arc;
+
+use ferry_broker::{Broker, BrokerConfig};
+use ferry_link::LinkManager;
+use ferry_rest::{RestAuth, RestError, RestServer};
+
+fn links(dir: &std::path::Path) -> Arc<LinkManager> {
+    let config = BrokerConfig::load(None, &[], Some(dir.to_path_buf()))
+        .unwrap_or_else(|e| panic!("config: {e}"));
+    let broker = Arc::new(Broker::open(config).unwrap_or_else(|e| panic!("broker: {e}")));
+    LinkManager::open(broker).unwrap_or_else(|e| panic!("links: {e}"))
+}
+
+#[tokio::test]
+async fn https_and_bad_listeners_are_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let links = links(dir.path());
+    let https = RestServer::bind(
+        &["https://127.0.0.1:0".to_owned()],
+        Arc::clone(&links),
+        RestAuth::disabled(),
+    )
+    .await;
+    assert!(
+        matches!(https, Err(RestError::HttpsUnsupported(_))),
+        "{https:?}"
+    );
+    let bad = RestServer::bind(
+        &["127.0.0.1:8090".to_owned()],
+        Arc::clone(&links),
+        RestAuth::disabled(),
+    )
+    .await;
+    assert!(
+        matches!(bad, Err(RestError::InvalidListener { .. })),
+        "{bad:?}"
+    );
+}
+
+#[tokio::test]
+async fn several_listeners_serve_until_shutdown() {
+    common::install_crypto();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let links = links(dir.path());
+    // One property value with two entries, as `rest.listeners` may hold.
+    let server = RestServer::bind(
+        &["http://127.0.0.1:0, http://localhost:0".to_owned()],
+        Arc::clone(&links),
+        RestAuth::disabled(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addrs = server.local_addrs();
+    assert_eq!(addrs.len(), 2);
+    assert!(addrs.iter().all(|a| a.port() != 0));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    for addr in &addrs {
+        let body: serde_json::Value = client
+            .get(format!("http://{addr}/kafka/v3/clusters"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{addr}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{addr}: {e}"));
+        assert_eq!(body["data"][0]["cluster_id"], links.cluster_id());
+    }
+    let _ = stop.send(());
+    task.await.unwrap_or_else(|e| panic!("{e}"));
+    for addr in &addrs {
+        let after = reqwest::Client::new()
+            .get(format!("http://{addr}/kafka/v3/clusters"))
+            .send()
+            .await;
+        assert!(after.is_err(), "{addr} still serves after shutdown");
+    }
+}
