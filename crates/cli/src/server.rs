@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use ferry_broker::{BrokerConfig, Server};
+use ferry_link::LinkManager;
+use ferry_rest::{RestAuth, RestServer};
 
 /// Arguments of `ferry server`.
 #[derive(Debug, clap::Args)]
@@ -31,15 +33,55 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         let server = Server::bind(config).await?;
+        let broker = std::sync::Arc::clone(server.broker());
+        // Cluster links run inside the server; REST v3 (links, mirrors,
+        // /metrics) listens on `rest.listeners` when it is set.
+        let links = LinkManager::open(std::sync::Arc::clone(&broker))
+            .context("loading cluster links")?;
+        let rest_listeners: Vec<String> = broker
+            .config()
+            .props
+            .get("rest.listeners")
+            .or_else(|| broker.config().props.get("confluent.http.server.listeners"))
+            .map(|v| vec![v.clone()])
+            .unwrap_or_default();
+        let rest = if rest_listeners.is_empty() {
+            None
+        } else {
+            let auth = RestAuth::from_broker_config(broker.config())
+                .context("setting up REST authentication")?;
+            Some(
+                RestServer::bind(&rest_listeners, std::sync::Arc::clone(&links), auth)
+                    .await
+                    .context("binding rest.listeners")?,
+            )
+        };
         // Tests and scripts read these lines to learn the bound ports.
         for (name, host, port) in server.endpoints() {
             println!("ferry server: listener {name} on {host}:{port}");
         }
-        println!(
-            "ferry server: ready (cluster id {})",
-            server.broker().cluster_id()
-        );
-        server.run(shutdown_signal()).await?;
+        if let Some(rest) = &rest {
+            for addr in rest.local_addrs() {
+                println!("ferry server: rest listener on {addr}");
+            }
+        }
+        println!("ferry server: ready (cluster id {})", broker.cluster_id());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let rest_task = rest.map(|rest| {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(rest.run(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }))
+        });
+        let shutdown = async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+            links.shutdown().await;
+        };
+        server.run(shutdown).await?;
+        if let Some(task) = rest_task {
+            let _ = task.await;
+        }
         anyhow::Ok(())
     })
 }
