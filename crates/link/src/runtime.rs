@@ -1,1 +1,0 @@
-//! One running link.
