@@ -6,8 +6,11 @@
 mod args;
 mod consume;
 mod group;
+mod link;
+mod mirror;
 pub(crate) mod output;
 mod produce;
+mod rest_client;
 mod topic;
 
 use anyhow::Context as _;
@@ -22,6 +25,12 @@ pub(crate) enum KafkaCommand {
     /// Consumer groups.
     #[command(subcommand)]
     Consumer(group::ConsumerCommand),
+    /// Cluster links, through the Kafka REST API v3 (--url).
+    #[command(subcommand)]
+    Link(link::LinkCommand),
+    /// Mirror topics of cluster links, through the Kafka REST API v3 (--url).
+    #[command(subcommand)]
+    Mirror(mirror::MirrorCommand),
 }
 
 pub(crate) fn run(cmd: KafkaCommand) -> anyhow::Result<()> {
@@ -34,6 +43,8 @@ pub(crate) fn run(cmd: KafkaCommand) -> anyhow::Result<()> {
         match cmd {
             KafkaCommand::Topic(c) => topic::run(c).await,
             KafkaCommand::Consumer(c) => group::run(c).await,
+            KafkaCommand::Link(c) => link::run(c).await,
+            KafkaCommand::Mirror(c) => mirror::run(c).await,
         }
     })
 }
