@@ -37,6 +37,13 @@ pub struct FerryServer {
     stderr_path: PathBuf,
     cluster_id: String,
     starts: u32,
+    /// Listeners besides PLAINTEXT (names like `SASL_SSL`), bound on port 0
+    /// at the first start and on the same port at every restart.
+    extra_listeners: Vec<String>,
+    /// `name → port` of every listener the server printed at its last start.
+    listener_ports: std::collections::BTreeMap<String, u16>,
+    /// `host:port` of the REST listener printed at the last start, if any.
+    rest_addr: Option<String>,
 }
 
 impl FerryServer {
@@ -56,6 +63,25 @@ impl FerryServer {
 
     /// Starts a server on `data_dir` (created if missing) and a free port.
     pub fn start_in(data_dir: &Path, overrides: &[&str]) -> Self {
+        Self::start_in_with_listeners(data_dir, &[], overrides)
+    }
+
+    /// Like [`Self::start`], with more listeners besides PLAINTEXT: each name
+    /// in `extra` (e.g. `"SASL_SSL"`) is bound on a free port of 127.0.0.1,
+    /// kept across restarts; read it with [`Self::listener_addr`].
+    pub fn start_with_listeners(extra: &[&str], overrides: &[&str]) -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("ferry-test-")
+            .tempdir()
+            .expect("create temp data dir");
+        let data_dir = tmp.path().join("data");
+        let mut server = Self::start_in_with_listeners(&data_dir, extra, overrides);
+        server._tmp = Some(tmp);
+        server
+    }
+
+    /// [`Self::start_in`] with the extra listeners of [`Self::start_with_listeners`].
+    pub fn start_in_with_listeners(data_dir: &Path, extra: &[&str], overrides: &[&str]) -> Self {
         std::fs::create_dir_all(data_dir).expect("create data dir");
         let stderr_path = data_dir.parent().unwrap_or(data_dir).join(format!(
             "ferry-server-{}-{}.stderr",
@@ -71,6 +97,9 @@ impl FerryServer {
             stderr_path,
             cluster_id: String::new(),
             starts: 0,
+            extra_listeners: extra.iter().map(|s| s.to_string()).collect(),
+            listener_ports: std::collections::BTreeMap::new(),
+            rest_addr: None,
         };
         server.spawn_until_ready();
         server
@@ -84,6 +113,31 @@ impl FerryServer {
     /// The resolved listener port (stable across restarts).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `127.0.0.1:PORT` of the listener named `name` (`PLAINTEXT`,
+    /// `SASL_SSL`, …) as printed at the last start; panics if there is none.
+    pub fn listener_addr(&self, name: &str) -> String {
+        match self.listener_ports.get(name) {
+            Some(p) => format!("127.0.0.1:{p}"),
+            None => panic!(
+                "the server printed no listener {name} (it has {:?})",
+                self.listener_ports
+            ),
+        }
+    }
+
+    /// `http://HOST:PORT` of the REST listener (`rest.listeners`) printed at
+    /// the last start; panics if the server has none. The port may change
+    /// on every restart when `rest.listeners` names port 0.
+    pub fn rest_url(&self) -> String {
+        match &self.rest_addr {
+            Some(a) => format!("http://{a}"),
+            None => panic!(
+                "the server printed no `rest listener` line (rest.listeners not set?).\n--- server stderr (tail) ---\n{}",
+                self.stderr_tail(4000)
+            ),
+        }
     }
 
     /// The cluster id the server printed when it became ready.
@@ -201,12 +255,17 @@ impl FerryServer {
             .append(true)
             .open(&self.stderr_path)
             .map_err(|e| format!("open stderr log: {e}"))?;
+        let mut listeners = format!("PLAINTEXT://127.0.0.1:{}", self.port);
+        for name in &self.extra_listeners {
+            let port = self.listener_ports.get(name).copied().unwrap_or(0);
+            listeners.push_str(&format!(",{name}://127.0.0.1:{port}"));
+        }
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
         cmd.arg("server")
             .arg("--data-dir")
             .arg(&self.data_dir)
             .arg("--override")
-            .arg(format!("listeners=PLAINTEXT://127.0.0.1:{}", self.port))
+            .arg(format!("listeners={listeners}"))
             .arg("--override")
             .arg("group.initial.rebalance.delay.ms=0");
         for o in &self.overrides {
@@ -233,6 +292,8 @@ impl FerryServer {
         });
         let deadline = Instant::now() + START_TIMEOUT;
         let mut port = None;
+        let mut listener_ports = std::collections::BTreeMap::new();
+        let mut rest_addr = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -242,6 +303,15 @@ impl FerryServer {
             }
             match rx.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("ferry server: listener ")
+                        && let Some((name, addr)) = rest.split_once(" on ")
+                        && let Some(p) = addr.trim().rsplit(':').next().and_then(|p| p.parse().ok())
+                    {
+                        listener_ports.insert(name.to_string(), p);
+                    }
+                    if let Some(rest) = line.strip_prefix("ferry server: rest listener on ") {
+                        rest_addr = Some(rest.trim().to_string());
+                    }
                     if let Some(rest) = line.strip_prefix("ferry server: listener PLAINTEXT on ") {
                         let p = rest
                             .trim()
@@ -262,6 +332,22 @@ impl FerryServer {
                             return Err(format!("restarted on port {p}, wanted {}", self.port));
                         }
                         self.port = p;
+                        for name in &self.extra_listeners {
+                            let (Some(now), Some(before)) =
+                                (listener_ports.get(name), self.listener_ports.get(name))
+                            else {
+                                continue;
+                            };
+                            if now != before {
+                                let _ = child.kill();
+                                let _ = child.wait();
+                                return Err(format!(
+                                    "restarted {name} on port {now}, wanted {before}"
+                                ));
+                            }
+                        }
+                        self.listener_ports = std::mem::take(&mut listener_ports);
+                        self.rest_addr = rest_addr.take();
                         let id = rest
                             .trim()
                             .trim_start_matches("(cluster id")
@@ -694,4 +780,435 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------
+// HTTP (the REST listener) and the ferry CLI.
+
+/// One HTTP/1.1 exchange with `Connection: close`: `method` on `url`
+/// (`http://host:port/path`), with an optional JSON body. Returns the status
+/// code and the body (chunked bodies de-chunked). Bounded by [`IO_TIMEOUT`].
+pub fn http(method: &str, url: &str, json_body: Option<&str>) -> anyhow::Result<(u16, String)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("only http:// URLs: {url}"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    let body = json_body.unwrap_or("");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: application/json\r\n"
+    );
+    if json_body.is_some() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("no HTTP header end in {text:?}"))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("bad HTTP status line in {head:?}"))?;
+    let chunked = head
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
+    let payload = if chunked {
+        let mut out = String::new();
+        let mut rest = payload;
+        loop {
+            let Some((size, after)) = rest.split_once("\r\n") else {
+                break;
+            };
+            let n = usize::from_str_radix(size.trim(), 16)
+                .map_err(|e| anyhow::anyhow!("bad chunk size {size:?}: {e}"))?;
+            if n == 0 || after.len() < n {
+                out.push_str(&after[..n.min(after.len())]);
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = after[n..].trim_start_matches("\r\n");
+        }
+        out
+    } else {
+        payload.to_string()
+    };
+    Ok((status, payload))
+}
+
+/// The outcome of one `ferry` CLI run.
+#[derive(Debug)]
+pub struct CliOutput {
+    /// Exit status; `None` when it was killed for exceeding its time.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// True when the command exited 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs the `ferry` binary with `args` (stdin closed), killed after `timeout`.
+pub fn ferry_cli(args: &[&str], timeout: Duration) -> CliOutput {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the ferry CLI");
+    let mut out = child.stdout.take().expect("stdout pipe");
+    let mut err = child.stderr.take().expect("stderr pipe");
+    let out_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    let code = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    CliOutput {
+        code,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+    }
+}
+
+/// Generates TLS material with `ferry tls create-certs` for `localhost` and
+/// `127.0.0.1` in `dir`; returns (CA PEM path, PEM keystore path holding the
+/// server chain and key, as `ssl.keystore.type=PEM` expects).
+pub fn create_certs(dir: &Path) -> (PathBuf, PathBuf) {
+    let d = dir.to_str().expect("utf-8 path");
+    let out = ferry_cli(
+        &[
+            "tls",
+            "create-certs",
+            "--dir",
+            d,
+            "--hostname",
+            "localhost",
+            "--hostname",
+            "127.0.0.1",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.success(), "ferry tls create-certs failed: {out:?}");
+    let read = |name: &str| {
+        std::fs::read(dir.join(name))
+            .unwrap_or_else(|e| panic!("ferry tls create-certs did not write {name}: {e}"))
+    };
+    let mut keystore = read("server.pem");
+    keystore.extend(read("server-key.pem"));
+    let keystore_path = dir.join("keystore.pem");
+    std::fs::write(&keystore_path, keystore).expect("write keystore.pem");
+    (dir.join("ca.pem"), keystore_path)
+}
+
+/// `ferry api-key create --data-dir D -o json` → (key, secret). Run it
+/// before the server starts on `data_dir`.
+pub fn api_key_create(data_dir: &Path) -> (String, String) {
+    std::fs::create_dir_all(data_dir).expect("create data dir");
+    let d = data_dir.to_str().expect("utf-8 path");
+    let out = ferry_cli(
+        &["api-key", "create", "--data-dir", d, "-o", "json"],
+        Duration::from_secs(60),
+    );
+    assert!(out.success(), "ferry api-key create failed: {out:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("api-key create -o json printed {:?}: {e}", out.stdout));
+    let field = |k: &str| {
+        doc[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {k} in {doc}"))
+            .to_string()
+    };
+    (field("api_key"), field("api_secret"))
+}
+
+// ---------------------------------------------------------------------------
+// Cluster links (a destination server with `rest.listeners`).
+
+/// `http://HOST:PORT/kafka/v3/clusters/{id}` of `dest`'s REST listener.
+pub fn cluster_api(dest: &FerryServer) -> String {
+    format!(
+        "{}/kafka/v3/clusters/{}",
+        dest.rest_url(),
+        dest.cluster_id()
+    )
+}
+
+/// `method` on `cluster_api(dest) + path`; returns status and parsed JSON
+/// (`Null` for an empty body). Panics with the body if it is not JSON.
+pub fn rest_call(
+    dest: &FerryServer,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let url = format!("{}{path}", cluster_api(dest));
+    let body = body.map(serde_json::Value::to_string);
+    let (status, text) = http(method, &url, body.as_deref()).unwrap_or_else(|e| {
+        panic!(
+            "{method} {url}: {e:#}\n--- dest stderr ---\n{}",
+            dest.stderr_tail(4000)
+        )
+    });
+    if text.trim().is_empty() {
+        return (status, serde_json::Value::Null);
+    }
+    let json = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{method} {url} answered {status} with non-JSON {text:?}: {e}"));
+    (status, json)
+}
+
+/// The REST description of one mirror topic, or `None` on 404.
+pub fn mirror_description(
+    dest: &FerryServer,
+    link: &str,
+    mirror: &str,
+) -> Option<serde_json::Value> {
+    let (status, json) = rest_call(
+        dest,
+        "GET",
+        &format!("/links/{link}/mirrors/{mirror}"),
+        None,
+    );
+    match status {
+        200 => Some(json),
+        404 => None,
+        other => panic!("GET mirror {link}/{mirror}: HTTP {other}: {json}"),
+    }
+}
+
+/// Names of the mirror topics of `link`.
+pub fn mirror_names(dest: &FerryServer, link: &str) -> Vec<String> {
+    let (status, json) = rest_call(dest, "GET", &format!("/links/{link}/mirrors"), None);
+    assert_eq!(status, 200, "GET mirrors of {link}: {json}");
+    let mut names: Vec<String> = json["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("mirror list without data: {json}"))
+        .iter()
+        .filter_map(|m| m["mirror_topic_name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits (bounded) until the mirror's description satisfies `ok`; the
+/// failure message shows the last description and the dest's stderr.
+pub fn wait_mirror(
+    dest: &FerryServer,
+    link: &str,
+    mirror: &str,
+    what: &str,
+    timeout: Duration,
+    ok: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = mirror_description(dest, link, mirror);
+        if let Some(d) = &last
+            && ok(d)
+        {
+            return d.clone();
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "mirror {link}/{mirror}: not {what} after {timeout:?}; last description: {}\n--- dest stderr (tail) ---\n{}",
+                last.map(|d| d.to_string()).unwrap_or_else(|| "404".into()),
+                dest.stderr_tail(6000)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs `ferry kafka <args…> --url <dest REST>/kafka --cluster <dest id>`
+/// and fails the test with both outputs unless it exits 0; returns stdout.
+pub fn kafka_rest_cli(dest: &FerryServer, args: &[&str]) -> String {
+    let out = kafka_rest_cli_raw(dest, args);
+    assert!(
+        out.success(),
+        "ferry kafka {} failed ({:?}):\nstdout: {}\nstderr: {}\n--- dest stderr (tail) ---\n{}",
+        args.join(" "),
+        out.code,
+        out.stdout,
+        out.stderr,
+        dest.stderr_tail(4000)
+    );
+    out.stdout
+}
+
+/// [`kafka_rest_cli`] without the success check.
+pub fn kafka_rest_cli_raw(dest: &FerryServer, args: &[&str]) -> CliOutput {
+    let url = format!("{}/kafka", dest.rest_url());
+    let mut all: Vec<&str> = vec!["kafka"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--url", &url, "--cluster", dest.cluster_id()]);
+    ferry_cli(&all, Duration::from_secs(60))
+}
+
+/// Log end offsets (ListOffsets latest) of every partition of `topic`, in
+/// partition order, through a raw connection to `addr`.
+pub fn log_end_offsets(addr: &str, topic: &str) -> anyhow::Result<Vec<i64>> {
+    use kafka_protocol::messages::ListOffsetsRequest;
+    use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+    let mut conn = RawConn::connect(addr)?;
+    let md = metadata(&mut conn, Some(&[topic]))?;
+    let t = md
+        .topics
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no metadata for {topic}"))?;
+    anyhow::ensure!(
+        t.error_code == 0,
+        "metadata error {} for {topic}",
+        t.error_code
+    );
+    let mut indexes: Vec<i32> = t.partitions.iter().map(|p| p.partition_index).collect();
+    indexes.sort_unstable();
+    let req = ListOffsetsRequest::default()
+        .with_replica_id(kafka_protocol::messages::BrokerId(-1))
+        .with_isolation_level(0)
+        .with_topics(vec![
+            ListOffsetsTopic::default()
+                .with_name(topic_name(topic))
+                .with_partitions(
+                    indexes
+                        .iter()
+                        .map(|&p| {
+                            ListOffsetsPartition::default()
+                                .with_partition_index(p)
+                                .with_timestamp(-1)
+                        })
+                        .collect(),
+                ),
+        ]);
+    let resp = conn.call(7, &req)?;
+    let mut out = Vec::new();
+    for &p in &indexes {
+        let part = resp
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .find(|x| x.partition_index == p)
+            .ok_or_else(|| anyhow::anyhow!("ListOffsets left out {topic}/{p}"))?;
+        anyhow::ensure!(
+            part.error_code == 0,
+            "ListOffsets {topic}/{p}: error {}",
+            part.error_code
+        );
+        out.push(part.offset);
+    }
+    Ok(out)
+}
+
+/// Waits (bounded) until `dest`'s `mirror` has the same partitions and log
+/// end offsets as `source`'s `topic`; returns them.
+pub fn wait_caught_up(
+    source: &FerryServer,
+    dest: &FerryServer,
+    topic: &str,
+    mirror: &str,
+    timeout: Duration,
+) -> Vec<i64> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let src = log_end_offsets(&source.bootstrap(), topic);
+        let dst = log_end_offsets(&dest.bootstrap(), mirror);
+        if let (Ok(s), Ok(d)) = (&src, &dst)
+            && s == d
+        {
+            return d.clone();
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "mirror {mirror} did not catch up with {topic} in {timeout:?}: source {src:?}, mirror {dst:?}\n--- dest stderr (tail) ---\n{}",
+                dest.stderr_tail(6000)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Compares every partition of `topic` on `source` with `mirror` on `dest`,
+/// raw Fetch (v12) batch by batch from offset 0: same batches, same offsets,
+/// same bytes. The mirror appends the source's batches verbatim, so even the
+/// partitionLeaderEpoch field (bytes 12..16, outside the CRC) must match.
+/// Returns the number of batches compared.
+pub fn assert_partitions_identical(
+    source: &FerryServer,
+    dest: &FerryServer,
+    topic: &str,
+    mirror: &str,
+) -> usize {
+    let partitions = log_end_offsets(&source.bootstrap(), topic)
+        .unwrap_or_else(|e| panic!("source offsets of {topic}: {e:#}"))
+        .len();
+    let mut src = RawConn::connect(&source.bootstrap()).expect("connect source");
+    let mut dst = RawConn::connect(&dest.bootstrap()).expect("connect dest");
+    let mut total = 0;
+    for p in 0..partitions as i32 {
+        let a = fetch_all_batches(&mut src, 12, topic, p, 0, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("fetch source {topic}/{p}: {e:#}"));
+        let b = fetch_all_batches(&mut dst, 12, mirror, p, 0, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("fetch mirror {mirror}/{p}: {e:#}"));
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            if x == y {
+                continue;
+            }
+            let at = (0..x.len().min(y.len())).find(|&k| x[k] != y[k]);
+            let field = match at {
+                Some(0..8) => "baseOffset",
+                Some(8..12) => "batchLength",
+                Some(12..16) => "partitionLeaderEpoch",
+                Some(16) => "magic",
+                Some(17..21) => "crc",
+                Some(_) => "attributes/records",
+                None => "length",
+            };
+            panic!(
+                "{topic}/{p} batch {i}: mirror differs from source at byte {at:?} ({field}); source batch at offset {} ({} bytes), mirror batch at offset {} ({} bytes)",
+                i64::from_be_bytes(x[0..8].try_into().unwrap_or_default()),
+                x.len(),
+                i64::from_be_bytes(y[0..8].try_into().unwrap_or_default()),
+                y.len()
+            );
+        }
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "{topic}/{p}: source has {} batches, mirror {}",
+            a.len(),
+            b.len()
+        );
+        total += a.len();
+    }
+    total
 }
