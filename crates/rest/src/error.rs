@@ -17,11 +17,14 @@ pub enum RestError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An `https://` listener: TLS on the REST port is not served yet.
+    /// An `https://` listener but no keystore to serve it with.
     #[error(
-        "rest.listeners entry {0:?}: https is not supported by ferry's REST listener yet; use http:// (put a TLS proxy in front if needed)"
+        "rest.listeners entry {0:?}: https needs a PEM keystore: set ssl.keystore.location (or rest.ssl.keystore.location), or use http://"
     )]
-    HttpsUnsupported(String),
+    HttpsWithoutKeystore(String),
+    /// The keystore for `https://` listeners is unusable.
+    #[error("REST TLS: {0}")]
+    Tls(String),
     /// The address could not be bound (in use, not local, …).
     #[error("binding rest listener {listener}: {source}")]
     Bind {

@@ -8,6 +8,7 @@
 //! - `routes`: one file per resource (clusters, links, link configs,
 //!   mirrors, metrics), each under `/kafka/v3` (Confluent Platform's embedded
 //!   REST base) and `/v3` (standalone REST Proxy style).
+//! - [`RestTls`] (`tls`): `https://` listeners with the broker's PEM keystore.
 //! - `envelope`: the `kind`/`metadata` wrapping; `error`: [`RestError`] and
 //!   Confluent's `{"error_code","message"}` error body.
 //!
@@ -24,6 +25,7 @@ mod auth;
 mod envelope;
 mod error;
 mod routes;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,17 +36,25 @@ use tokio::net::TcpListener;
 
 pub use auth::RestAuth;
 pub use error::RestError;
+pub use tls::RestTls;
+
+/// A bound socket, plain or to be wrapped in TLS.
+#[derive(Debug)]
+enum Bound {
+    Http(TcpListener),
+    Https(TcpListener, RestTls),
+}
 
 /// The Kafka REST v3 server: bound listeners plus the application.
 #[derive(Debug)]
 pub struct RestServer {
-    listeners: Vec<(TcpListener, SocketAddr)>,
+    listeners: Vec<(Bound, SocketAddr)>,
     app: axum::Router,
 }
 
-/// Splits a `rest.listeners` entry (`http://host:port`, host optional,
-/// port 0 = any free port) into what to bind.
-fn parse_listener(entry: &str) -> Result<(String, u16), RestError> {
+/// Splits a `rest.listeners` entry (`http://host:port` or `https://…`, host
+/// optional, port 0 = any free port) into whether it is https and what to bind.
+fn parse_listener(entry: &str) -> Result<(bool, String, u16), RestError> {
     let invalid = |reason: &str| RestError::InvalidListener {
         listener: entry.to_owned(),
         reason: reason.to_owned(),
@@ -52,11 +62,9 @@ fn parse_listener(entry: &str) -> Result<(String, u16), RestError> {
     let (scheme, rest) = entry
         .split_once("://")
         .ok_or_else(|| invalid("expected http://host:port"))?;
-    if scheme.eq_ignore_ascii_case("https") {
-        return Err(RestError::HttpsUnsupported(entry.to_owned()));
-    }
-    if !scheme.eq_ignore_ascii_case("http") {
-        return Err(invalid("the scheme must be http"));
+    let https = scheme.eq_ignore_ascii_case("https");
+    if !https && !scheme.eq_ignore_ascii_case("http") {
+        return Err(invalid("the scheme must be http or https"));
     }
     let authority = rest.trim_end_matches('/');
     if authority.contains('/') {
@@ -70,21 +78,51 @@ fn parse_listener(entry: &str) -> Result<(String, u16), RestError> {
         .map_err(|_| invalid("the port must be a number 0..65535"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let host = if host.is_empty() { "0.0.0.0" } else { host };
-    Ok((host.to_owned(), port))
+    Ok((https, host.to_owned(), port))
 }
 
 impl RestServer {
-    /// Binds every listener (`http://host:port` entries as in the
-    /// `rest.listeners` property; an entry may itself be a comma-separated
-    /// list). Nothing is served until [`RestServer::run`].
+    /// Everything from the broker's configuration: `rest.listeners`,
+    /// authentication ([`RestAuth::from_broker_config`]) and, for https
+    /// entries, the keystore ([`RestTls::from_broker_config`]). What
+    /// `ferry server` calls.
     ///
     /// # Errors
-    /// [`RestError::InvalidListener`], [`RestError::HttpsUnsupported`],
-    /// [`RestError::Bind`]; no listener stays bound then.
+    /// As [`RestServer::bind_tls`], [`RestAuth::from_broker_config`] and
+    /// [`RestTls::from_broker_config`].
+    pub async fn from_broker(links: Arc<LinkManager>) -> Result<Self, RestError> {
+        let config = links.broker().config();
+        let auth = RestAuth::from_broker_config(config)?;
+        let tls = RestTls::from_broker_config(config)?;
+        let listeners = config.rest_listeners.clone();
+        Self::bind_tls(&listeners, links, auth, tls).await
+    }
+
+    /// Binds every listener (`http://host:port` entries as in the
+    /// `rest.listeners` property; an entry may itself be a comma-separated
+    /// list). Nothing is served until [`RestServer::run`]. `https://`
+    /// entries need [`RestServer::bind_tls`].
+    ///
+    /// # Errors
+    /// As [`RestServer::bind_tls`].
     pub async fn bind(
         listeners: &[String],
         links: Arc<LinkManager>,
         auth: RestAuth,
+    ) -> Result<Self, RestError> {
+        Self::bind_tls(listeners, links, auth, None).await
+    }
+
+    /// Like [`RestServer::bind`], serving `https://` entries with `tls`.
+    ///
+    /// # Errors
+    /// [`RestError::InvalidListener`], [`RestError::HttpsWithoutKeystore`],
+    /// [`RestError::Bind`]; no listener stays bound then.
+    pub async fn bind_tls(
+        listeners: &[String],
+        links: Arc<LinkManager>,
+        auth: RestAuth,
+        tls: Option<RestTls>,
     ) -> Result<Self, RestError> {
         let mut bound = Vec::new();
         for entry in listeners
@@ -93,7 +131,12 @@ impl RestServer {
             .map(str::trim)
             .filter(|l| !l.is_empty())
         {
-            let (host, port) = parse_listener(entry)?;
+            let (https, host, port) = parse_listener(entry)?;
+            let tls = match (https, &tls) {
+                (false, _) => None,
+                (true, Some(tls)) => Some(tls.clone()),
+                (true, None) => return Err(RestError::HttpsWithoutKeystore(entry.to_owned())),
+            };
             let bind_err = |source| RestError::Bind {
                 listener: entry.to_owned(),
                 source,
@@ -102,6 +145,10 @@ impl RestServer {
                 .await
                 .map_err(bind_err)?;
             let addr = listener.local_addr().map_err(bind_err)?;
+            let listener = match tls {
+                None => Bound::Http(listener),
+                Some(tls) => Bound::Https(listener, tls),
+            };
             bound.push((listener, addr));
         }
         Ok(Self {
@@ -128,10 +175,20 @@ impl RestServer {
                 let stopped = async move {
                     let _ = stop.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-                {
+                let served = match listener {
+                    Bound::Http(listener) => {
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(stopped)
+                            .await
+                    }
+                    Bound::Https(listener, tls) => {
+                        let listener = tls::TlsListener::new(listener, addr, &tls);
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(stopped)
+                            .await
+                    }
+                };
+                if let Err(e) = served {
                     tracing::warn!(%addr, "rest listener stopped: {e}");
                 }
             });
@@ -149,13 +206,13 @@ mod tests {
     #[test]
     fn listener_entries() {
         let ok = |s: &str| parse_listener(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-        assert_eq!(ok("http://127.0.0.1:0"), ("127.0.0.1".to_owned(), 0));
-        assert_eq!(ok("http://:8090"), ("0.0.0.0".to_owned(), 8090));
-        assert_eq!(ok("HTTP://[::1]:8090/"), ("::1".to_owned(), 8090));
-        assert!(matches!(
-            parse_listener("https://0.0.0.0:8090"),
-            Err(RestError::HttpsUnsupported(_))
-        ));
+        assert_eq!(ok("http://127.0.0.1:0"), (false, "127.0.0.1".to_owned(), 0));
+        assert_eq!(ok("http://:8090"), (false, "0.0.0.0".to_owned(), 8090));
+        assert_eq!(ok("HTTP://[::1]:8090/"), (false, "::1".to_owned(), 8090));
+        assert_eq!(
+            ok("https://0.0.0.0:8090"),
+            (true, "0.0.0.0".to_owned(), 8090)
+        );
         for bad in [
             "0.0.0.0:8090",
             "ftp://h:1",
