@@ -34,25 +34,6 @@ fn link_id_string(id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-/// Link names (reference §1.1): 1..=200 chars of `[a-zA-Z0-9._-]`, not `.`
-/// or `..`.
-fn validate_link_name(name: &str) -> Result<(), LinkError> {
-    let ok = !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name.len() <= 200
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(LinkError::Invalid(format!(
-            "invalid link name '{name}': use 1 to 200 characters of [a-zA-Z0-9._-], not '.' or '..'"
-        )))
-    }
-}
-
 fn invalid(e: impl std::fmt::Display) -> LinkError {
     LinkError::Invalid(e.to_string())
 }
@@ -111,7 +92,7 @@ impl LinkManager {
     /// source cluster id that does not match (when `validate_link`).
     pub async fn create_link(&self, request: CreateLink) -> Result<(), LinkError> {
         let _admin = self.admin.lock().await;
-        validate_link_name(&request.link_name)?;
+        crate::config::validate_link_name(&request.link_name).map_err(invalid)?;
         if self.links.read().contains_key(&request.link_name) {
             return Err(LinkError::LinkExists(request.link_name));
         }
