@@ -348,3 +348,34 @@ async fn metrics_are_prometheus_text() {
     );
     rest.stop().await;
 }
+
+/// Clients that percent-encode the colon of an action segment reach the
+/// same handlers.
+#[tokio::test]
+async fn percent_encoded_colons_route_the_same() {
+    let rest = start(&[], false).await;
+    let l = format!("{}/links/nolink", rest.cluster_url());
+    let body = r#"{"mirror_topic_names":["t"]}"#;
+    for colon in ["%3A", "%3a"] {
+        rest.json(Method::POST, &format!("{l}/mirrors{colon}promote"), body)
+            .await
+            .assert_error(404, 40403);
+        rest.json(
+            Method::PUT,
+            &format!("{l}/configs{colon}alter"),
+            r#"{"data":[{"name":"a.b","value":"1"}]}"#,
+        )
+        .await
+        .assert_error(404, 40403);
+        let message = rest
+            .json(
+                Method::POST,
+                &format!("{l}/mirrors{colon}truncate-and-restore"),
+                body,
+            )
+            .await
+            .assert_error(400, 400);
+        assert!(message.contains("bidirectional"), "{message}");
+    }
+    rest.stop().await;
+}

@@ -62,7 +62,7 @@ pub(crate) fn router(links: Arc<LinkManager>, auth: RestAuth) -> Router {
 
 fn api_routes(p: &str) -> Router<AppState> {
     let link = format!("{p}/clusters/{{cluster_id}}/links/{{link_name}}");
-    Router::new()
+    let mut router = Router::new()
         .route(&format!("{p}/clusters"), get(clusters::list))
         .route(&format!("{p}/clusters/{{cluster_id}}"), get(clusters::get))
         .route(
@@ -77,7 +77,6 @@ fn api_routes(p: &str) -> Router<AppState> {
                 .put(link_configs::update)
                 .delete(link_configs::reset),
         )
-        .route(&format!("{link}/configs:alter"), put(link_configs::alter))
         .route(
             &format!("{link}/mirrors"),
             get(mirrors::list).post(mirrors::create),
@@ -85,32 +84,47 @@ fn api_routes(p: &str) -> Router<AppState> {
         .route(
             &format!("{link}/mirrors/{{mirror_topic_name}}"),
             get(mirrors::get),
-        )
-        .route(&format!("{link}/mirrors:promote"), post(mirrors::promote))
-        .route(&format!("{link}/mirrors:failover"), post(mirrors::failover))
-        .route(&format!("{link}/mirrors:pause"), post(mirrors::pause))
-        .route(&format!("{link}/mirrors:resume"), post(mirrors::resume))
-        .route(
-            &format!("{link}/mirrors:reverse-and-start-mirror"),
-            post(mirrors::unsupported),
-        )
-        .route(
-            &format!("{link}/mirrors:reverse-and-pause-mirror"),
-            post(mirrors::unsupported),
-        )
-        .route(
-            &format!("{link}/mirrors:truncate-and-restore"),
-            post(mirrors::unsupported),
-        )
-        .route(
-            &format!("{link}/mirrors:promote-local-and-start-remote-mirror"),
-            post(mirrors::unsupported),
-        )
-        .route(
-            &format!("{link}/mirrors:promote-local-and-pause-remote-mirror"),
-            post(mirrors::unsupported),
-        )
+        );
+    // Action segments, with the colon as written or percent-encoded (some
+    // HTTP clients encode ':' in a path segment; routing sees the raw path).
+    for colon in [":", "%3A", "%3a"] {
+        router = router
+            .route(
+                &format!("{link}/configs{colon}alter"),
+                put(link_configs::alter),
+            )
+            .route(
+                &format!("{link}/mirrors{colon}promote"),
+                post(mirrors::promote),
+            )
+            .route(
+                &format!("{link}/mirrors{colon}failover"),
+                post(mirrors::failover),
+            )
+            .route(&format!("{link}/mirrors{colon}pause"), post(mirrors::pause))
+            .route(
+                &format!("{link}/mirrors{colon}resume"),
+                post(mirrors::resume),
+            );
+        for action in UNSUPPORTED_ACTIONS {
+            router = router.route(
+                &format!("{link}/mirrors{colon}{action}"),
+                post(mirrors::unsupported),
+            );
+        }
+    }
+    router
 }
+
+/// Mirror actions of bidirectional links and of older Confluent Platform
+/// releases, answered with a clear 400.
+const UNSUPPORTED_ACTIONS: [&str; 5] = [
+    "reverse-and-start-mirror",
+    "reverse-and-pause-mirror",
+    "truncate-and-restore",
+    "promote-local-and-start-remote-mirror",
+    "promote-local-and-pause-remote-mirror",
+];
 
 async fn not_found() -> ApiError {
     ApiError::not_found("HTTP 404 Not Found")
