@@ -271,15 +271,24 @@ fn parse_rest_listener(line: &str) -> Option<String> {
 
 impl RestServer {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts with extra `--override`s, applied after the defaults.
+    fn start_with(overrides: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr log");
-        let mut child = Command::new(FERRY)
-            .arg("server")
+        let mut cmd = Command::new(FERRY);
+        cmd.arg("server")
             .arg("--data-dir")
             .arg(dir.path().join("data"))
             .args(["--override", "listeners=PLAINTEXT://127.0.0.1:0"])
             .args(["--override", "rest.listeners=http://127.0.0.1:0"])
-            .args(["--override", "group.initial.rebalance.delay.ms=0"])
+            .args(["--override", "group.initial.rebalance.delay.ms=0"]);
+        for o in overrides {
+            cmd.args(["--override", o]);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -400,7 +409,8 @@ fn write_link_config(dir: &Path) -> String {
         "# the seed's shape\n\
          \n\
          consumer.offset.sync.enable=true\n\
-         consumer.offset.group.filters={\"groupFilters\":[{\"name\":\"*\",\"patternType\":\"LITERAL\",\"filterType\":\"INCLUDE\"}]}\n\
+         consumer.offset.group.filters={\"groupFilters\":[{\"name\":\"*\",\\\n\
+         \"patternType\":\"LITERAL\",\"filterType\":\"INCLUDE\"}]}\n\
          consumer.offset.sync.ms=30000\n",
     )
     .expect("write config");
@@ -500,7 +510,11 @@ fn link_round_trip_with_an_unreachable_source() {
     )));
     assert_eq!(described["link_name"], "bogus");
     assert_eq!(described["source_cluster"], "bogus-cluster-id");
-    assert!(described.get("mirror_partition_states_count").is_some());
+    // No mirrors yet: no state counts.
+    assert!(
+        described.get("mirror_partition_states_count").is_none(),
+        "{described}"
+    );
     let (_, err) = fails(&strs(&at(
         &dest,
         &[
@@ -580,11 +594,46 @@ fn link_round_trip_with_an_unreachable_source() {
     )));
     assert!(tasks.is_array(), "{tasks}");
 
+    // k=v pairs: pieces without '=' belong to the value before them.
     let out = ok(&strs(&at(
         &dest,
-        &["kafka", "link", "delete", "bogus", "--force"],
+        &[
+            "kafka",
+            "link",
+            "create",
+            "kv",
+            "--config",
+            "bootstrap.servers=127.0.0.1:1,127.0.0.1:2,consumer.offset.sync.ms=1000",
+            "--config",
+            "mirror.start.offset.spec=latest",
+            "--no-validate",
+        ],
     )));
-    assert_eq!(out.trim(), "Deleted cluster link \"bogus\".");
+    assert_eq!(
+        out,
+        "Created cluster link \"kv\" with configs:\n\
+         \"bootstrap.servers\"=\"127.0.0.1:1,127.0.0.1:2\"\n\
+         \"consumer.offset.sync.ms\"=\"1000\"\n\
+         \"link.mode\"=\"DESTINATION\"\n\
+         \"mirror.start.offset.spec\"=\"latest\"\n"
+    );
+    let configs = json(&strs(&at(
+        &dest,
+        &["kafka", "link", "configuration", "list", "kv"],
+    )));
+    let bootstrap = configs
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["config_name"] == "bootstrap.servers")
+        .expect("bootstrap.servers listed");
+    assert_eq!(bootstrap["config_value"], "127.0.0.1:1,127.0.0.1:2");
+
+    let out = ok(&strs(&at(
+        &dest,
+        &["kafka", "link", "delete", "bogus", "kv", "--force"],
+    )));
+    assert_eq!(out.trim(), "Deleted cluster links \"bogus\" and \"kv\".");
     let links = json(&strs(&at(&dest, &["kafka", "link", "list"])));
     assert_eq!(links.as_array().map(Vec::len), Some(0), "{links}");
     let (_, err) = fails(&strs(&at(
@@ -676,6 +725,13 @@ fn mirror_round_trip_between_two_servers() {
         && r["source_topic_name"] == "orders"
         && r["last_source_fetch_offset"].is_i64()
         && r["status_time_ms"].is_i64()));
+    let described = json(&strs(&at(&dest, &["kafka", "link", "describe", "l1"])));
+    assert_eq!(described["mirror_partition_states_count"], "ACTIVE: 2");
+    let with_topics = json(&strs(&at(
+        &dest,
+        &["kafka", "link", "list", "--include-topics"],
+    )));
+    assert_eq!(with_topics[0]["topic_name"], "orders", "{with_topics}");
     let table = ok(&strs(&at(
         &dest,
         &["kafka", "mirror", "describe", "orders", "--link", "l1"],
@@ -787,6 +843,60 @@ fn mirror_round_trip_between_two_servers() {
         &["kafka", "link", "delete", "l1", "--force"],
     )));
     assert_eq!(out.trim(), "Deleted cluster link \"l1\".");
+}
+
+#[test]
+fn basic_auth_towards_the_rest_api() {
+    // A SASL listener makes the REST API ask for the same credentials.
+    let server = RestServer::start_with(&[
+        "listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";",
+    ]);
+    let (_, err) = fails(&strs(&at(&server, &["kafka", "link", "list"])));
+    assert!(err.contains("HTTP 401"), "{err}");
+    let (_, err) = fails(&strs(&at(
+        &server,
+        &[
+            "kafka",
+            "link",
+            "list",
+            "--api-key",
+            "alice",
+            "--api-secret",
+            "wrong",
+        ],
+    )));
+    assert!(err.contains("HTTP 401"), "{err}");
+    let links = json(&strs(&at(
+        &server,
+        &[
+            "kafka",
+            "link",
+            "list",
+            "--api-key",
+            "alice",
+            "--api-secret",
+            "alice-secret",
+        ],
+    )));
+    assert_eq!(links.as_array().map(Vec::len), Some(0), "{links}");
+
+    // The same from the environment, with the URL from $FERRY_REST_URL.
+    let out = Command::new(FERRY)
+        .args(["kafka", "link", "list", "-o", "json"])
+        .env_remove("CONFLUENT_REST_URL")
+        .env("FERRY_REST_URL", server.url())
+        .env("FERRY_API_KEY", "alice")
+        .env("FERRY_API_SECRET", "alice-secret")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ferry");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
 }
 
 #[test]

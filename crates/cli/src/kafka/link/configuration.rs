@@ -34,12 +34,7 @@ pub(crate) struct UpdateArgs {
     link: String,
     /// Configs to set: the path of a properties file, or comma-separated
     /// key=value pairs (repeatable).
-    #[arg(
-        long,
-        required = true,
-        value_name = "FILE|K=V,...",
-        value_delimiter = ','
-    )]
+    #[arg(long, required = true, value_name = "FILE|K=V,...")]
     config: Vec<String>,
     #[command(flatten)]
     rest: RestArgs,

@@ -33,7 +33,7 @@ pub(crate) struct CreateArgs {
     source_api_secret: Option<String>,
     /// Link configs: the path of a properties file, or comma-separated
     /// key=value pairs (repeatable).
-    #[arg(long, value_name = "FILE|K=V,...", value_delimiter = ',')]
+    #[arg(long, value_name = "FILE|K=V,...")]
     config: Vec<String>,
     /// Deprecated: the path of a properties file; use --config.
     #[arg(long, hide = true, value_name = "FILE", conflicts_with = "config")]
@@ -133,12 +133,13 @@ fn link_configs(
 }
 
 /// `"key"="value"` lines of the printable configs, sorted by key.
-fn printable_lines(configs: &BTreeMap<String, String>) -> Vec<String> {
-    configs
+fn printable_lines(configs: &BTreeMap<String, String>) -> String {
+    let shown: Vec<(String, String)> = configs
         .iter()
         .filter(|(k, _)| is_printable(k))
-        .map(|(k, v)| format!("\"{k}\"=\"{v}\""))
-        .collect()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    ferry_link::properties::format_key_values(&shown)
 }
 
 /// What `-o json|yaml` prints.
@@ -196,10 +197,7 @@ pub(crate) async fn run(args: CreateArgs) -> anyhow::Result<()> {
                 write!(out, "Created ")?;
             }
             writeln!(out, "cluster link \"{}\" with configs:", args.link)?;
-            for line in printable_lines(&configs) {
-                writeln!(out, "{line}")?;
-            }
-            Ok(())
+            write!(out, "{}", printable_lines(&configs))
         },
     )
 }
@@ -279,13 +277,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             printable_lines(&configs),
-            vec![
-                "\"bootstrap.servers\"=\"b:1\"",
-                "\"link.mode\"=\"DESTINATION\"",
-                "\"mirror.start.offset.spec\"=\"latest\"",
-                "\"sasl.mechanism\"=\"PLAIN\"",
-                "\"security.protocol\"=\"SASL_SSL\"",
-            ]
+            "\"bootstrap.servers\"=\"b:1\"\n\
+             \"link.mode\"=\"DESTINATION\"\n\
+             \"mirror.start.offset.spec\"=\"latest\"\n\
+             \"sasl.mechanism\"=\"PLAIN\"\n\
+             \"security.protocol\"=\"SASL_SSL\"\n"
         );
     }
 }

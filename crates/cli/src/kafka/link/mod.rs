@@ -178,14 +178,15 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
     let client = RestClient::connect(&args.rest).await?;
     let link = client.get_link(&args.link, false).await?;
     let mut out_row = LinkOut::new(&link, None);
-    out_row.mirror_partition_states_count = Some(
-        link.category_counts
-            .iter()
-            .flatten()
-            .map(|c| format!("{}: {}", c.state_category, c.count))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    let counts = link
+        .category_counts
+        .iter()
+        .flatten()
+        .map(|c| format!("{}: {}", c.state_category, c.count))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Omitted when the link has no mirror partitions, as Confluent omits it.
+    out_row.mirror_partition_states_count = (!counts.is_empty()).then_some(counts);
     emit(
         &mut std::io::stdout().lock(),
         args.rest.output.output,
@@ -206,10 +207,9 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
             if let Some(m) = &l.error_message {
                 rows.push(("Error Message", m.clone()));
             }
-            rows.push((
-                "Mirror Partition States Count",
-                cell(&l.mirror_partition_states_count),
-            ));
+            if let Some(c) = &l.mirror_partition_states_count {
+                rows.push(("Mirror Partition States Count", c.clone()));
+            }
             write_key_values(out, &rows)
         },
     )

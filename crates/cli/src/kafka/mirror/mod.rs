@@ -47,7 +47,7 @@ pub(crate) struct CreateArgs {
     replication_factor: Option<i32>,
     /// Topic configs of the mirror: the path of a properties file, or
     /// comma-separated key=value pairs (repeatable).
-    #[arg(long, value_name = "FILE|K=V,...", value_delimiter = ',')]
+    #[arg(long, value_name = "FILE|K=V,...")]
     config: Vec<String>,
     /// Deprecated: the path of a properties file; use --config.
     #[arg(long, hide = true, value_name = "FILE", conflicts_with = "config")]
