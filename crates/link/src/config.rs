@@ -458,6 +458,11 @@ impl LinkConfig {
     /// The typed values (every value parsed; rules between keys are checked
     /// by [`LinkConfig::new`]).
     ///
+    /// With `consumer.offset.sync.enable=true` and no
+    /// `consumer.offset.group.filters`, the group filters are
+    /// [`Filters::all`]: ferry syncs every group, where Confluent would sync
+    /// none (it only logs a warning), which defeats the point of enabling it.
+    ///
     /// # Errors
     /// A value that does not parse (only possible for a config built
     /// without validation, which this type does not allow).

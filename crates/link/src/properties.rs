@@ -10,6 +10,8 @@
 //! - Each line is `key=value`, split at the first `=`; the key is not trimmed
 //!   any further. In values, `\n`, `\r` and `\t` become the real characters.
 //! - A later line with the same key wins.
+//! - A UTF-8 byte-order mark at the start is dropped (editors on Windows
+//!   write one; it would otherwise become part of the first key).
 //!
 //! `--config` takes one file path, or comma-separated `key=value` items whose
 //! pieces without `=` are glued back onto the previous item, so JSON values
@@ -31,6 +33,7 @@ pub struct PropertiesError(pub String);
 /// A non-empty, non-comment line without `=`, or with an empty key; the
 /// message names the (first physical) line number.
 pub fn parse_properties(text: &str) -> Result<Vec<(String, String)>, PropertiesError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (number, line) in logical_lines(text) {
         let line = line.trim();

@@ -85,6 +85,7 @@ fn file_syntax_table() {
         ),
         ("escaped backslash then n", r"a=\\n", &[("a", "\\\n")]),
         ("CRLF lines", "a=1\r\nb=2\r\n", &[("a", "1"), ("b", "2")]),
+        ("byte-order mark dropped", "\u{feff}a=1", &[("a", "1")]),
         (
             "duplicates kept in order",
             "a=1\na=2",
