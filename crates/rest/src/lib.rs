@@ -12,6 +12,16 @@
 //! - `envelope`: the `kind`/`metadata` wrapping; `error`: [`RestError`] and
 //!   Confluent's `{"error_code","message"}` error body.
 //!
+//! # Wiring (what `ferry server` does)
+//! ```text
+//! let links = LinkManager::open(Arc::clone(server.broker()))?;
+//! let rest = RestServer::from_broker(Arc::clone(&links)).await?; // no listeners: serves nothing
+//! for addr in rest.local_addrs() { println!("ferry server: rest listener on {addr}"); }
+//! // run both with one shutdown signal, e.g. a watch channel:
+//! tokio::join!(server.run(stopped()), rest.run(stopped()));
+//! links.shutdown().await;
+//! ```
+//!
 //! # Choices
 //! - Creating a link or a mirror answers 204, as Confluent Platform does
 //!   (Confluent Cloud sends an empty 201).
@@ -161,6 +171,18 @@ impl RestServer {
     /// for `ferry server: rest listener on host:port` lines.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners.iter().map(|(_, addr)| *addr).collect()
+    }
+
+    /// The listeners as URLs (`http://127.0.0.1:8090`, `https://…`), in the
+    /// order of [`RestServer::local_addrs`].
+    pub fn urls(&self) -> Vec<String> {
+        self.listeners
+            .iter()
+            .map(|(bound, addr)| match bound {
+                Bound::Http(_) => format!("http://{addr}"),
+                Bound::Https(..) => format!("https://{addr}"),
+            })
+            .collect()
     }
 
     /// Serves every listener until `shutdown` completes, then stops accepting

@@ -115,6 +115,13 @@ async fn https_listener_uses_the_broker_keystore() {
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let addrs = server.local_addrs();
     assert_eq!(addrs.len(), 2);
+    assert_eq!(
+        server.urls(),
+        [
+            format!("https://{}", addrs[0]),
+            format!("http://{}", addrs[1])
+        ]
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
         let _ = stopped.await;
