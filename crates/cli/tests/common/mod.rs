@@ -863,13 +863,29 @@ impl CliOutput {
 
 /// Runs the `ferry` binary with `args` (stdin closed), killed after `timeout`.
 pub fn ferry_cli(args: &[&str], timeout: Duration) -> CliOutput {
+    ferry_cli_with_stdin(args, None, timeout)
+}
+
+/// [`ferry_cli`] with `stdin` written to the command's standard input
+/// (then closed).
+pub fn ferry_cli_with_stdin(args: &[&str], stdin: Option<&str>, timeout: Duration) -> CliOutput {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn the ferry CLI");
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let text = text.to_string();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(text.as_bytes());
+        });
+    }
     let mut out = child.stdout.take().expect("stdout pipe");
     let mut err = child.stderr.take().expect("stderr pipe");
     let out_t = std::thread::spawn(move || {
