@@ -3,10 +3,14 @@
 //! rdkafka crate) the way the benchmark asks: 1 KiB records,
 //! acks=all, 6 partitions, 500k records.
 //!
+//! `ferry-bench link` measures cluster linking between two `ferry server`
+//! processes instead (see `link`).
+//!
 //! This is a measurement, not a test: it prints figures and asserts nothing.
 //! Run it with `cargo build --release -p ferry && cargo run --release -p ferry-bench`.
 
 mod consume;
+mod link;
 mod produce;
 mod server;
 
@@ -15,9 +19,26 @@ use std::time::Duration;
 
 use clap::Parser;
 
-/// Benchmark arguments; the defaults are the workload.
+/// Benchmark arguments: the broker benchmark by default, or a subcommand.
 #[derive(Debug, Parser)]
-#[command(name = "ferry-bench", about)]
+#[command(name = "ferry-bench", about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    broker: Args,
+}
+
+/// Benchmarks other than the default broker one.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Cluster link: catch-up against a raw librdkafka consumer, steady-state
+    /// replication lag, and destination memory per mirrored partition.
+    Link(link::LinkArgs),
+}
+
+/// Broker benchmark arguments; the defaults are the workload.
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Records to produce and then consume.
     #[arg(long, default_value_t = 500_000)]
@@ -48,9 +69,18 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let ferry = match args.ferry.clone() {
-        Some(p) => p,
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Link(args)) => link::run(&args),
+        None => broker_bench(&cli.broker),
+    }
+}
+
+/// The `ferry` binary: `explicit`, or the one next to this executable
+/// (target/release/ferry when run with `cargo run --release`).
+pub(crate) fn ferry_binary(explicit: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    let ferry = match explicit {
+        Some(p) => p.clone(),
         None => std::env::current_exe()?
             .parent()
             .map(|d| d.join("ferry"))
@@ -61,6 +91,11 @@ fn main() -> anyhow::Result<()> {
         "{} not found: build it first with `cargo build --release -p ferry`",
         ferry.display()
     );
+    Ok(ferry)
+}
+
+fn broker_bench(args: &Args) -> anyhow::Result<()> {
+    let ferry = ferry_binary(args.ferry.as_ref())?;
     let data = tempfile::Builder::new().prefix("ferry-bench-").tempdir()?;
     let server = server::Server::start(&ferry, data.path(), &args.server_overrides)?;
     println!(
@@ -159,17 +194,17 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Decimal megabytes, as throughput figures are usually quoted.
-fn mb(bytes: usize) -> f64 {
+pub(crate) fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
 /// User + system CPU time a process has used, from `/proc/<pid>/stat`
 /// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
@@ -183,7 +218,7 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn dir_size(dir: &std::path::Path) -> u64 {
+pub(crate) fn dir_size(dir: &std::path::Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {

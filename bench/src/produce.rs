@@ -151,7 +151,7 @@ fn percentiles(ctx: &Timing, n: usize) -> (Duration, Duration, Duration) {
 }
 
 /// A payload that does not compress away: a simple xorshift stream.
-fn payload(size: usize) -> Vec<u8> {
+pub(crate) fn payload(size: usize) -> Vec<u8> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     (0..size)
         .map(|_| {
@@ -163,8 +163,17 @@ fn payload(size: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Produces `cfg.records` records as fast as the producer takes them.
+/// Produces `cfg.records` records as fast as the producer takes them, then
+/// the paced phase (printed, not returned).
 pub(crate) fn run(cfg: &Config<'_>) -> anyhow::Result<Report> {
+    let report = full_speed(cfg)?;
+    paced(cfg)?;
+    Ok(report)
+}
+
+/// Produces `cfg.records` records as fast as the producer takes them: the
+/// throughput phase alone (also the link benchmark's preload).
+pub(crate) fn full_speed(cfg: &Config<'_>) -> anyhow::Result<Report> {
     let value = payload(cfg.record_size);
     let p = producer(cfg, cfg.records, cfg.linger_ms)?;
     // Warm the connection and metadata so the clock measures steady state.
@@ -191,7 +200,13 @@ pub(crate) fn run(cfg: &Config<'_>) -> anyhow::Result<Report> {
         max,
         failures: ctx.failures.load(Ordering::Relaxed),
     };
+    Ok(report)
+}
 
+/// 20,000 records at 5,000/s with `linger.ms=0` to `<topic>-paced`: prints
+/// the broker round-trip latency without the client's queue in it.
+fn paced(cfg: &Config<'_>) -> anyhow::Result<()> {
+    let value = payload(cfg.record_size);
     // Paced: 20,000 records at 5,000/s to a separate topic. The latency here
     // is the broker's (append + acks=all on one node), not the client queue's.
     let paced = 20_000;
@@ -225,5 +240,5 @@ pub(crate) fn run(cfg: &Config<'_>) -> anyhow::Result<Report> {
         qmax.as_secs_f64() * 1e3,
         pp.context().failures.load(Ordering::Relaxed)
     );
-    Ok(report)
+    Ok(())
 }

@@ -12,6 +12,10 @@ pub(crate) struct Server {
     child: Option<Child>,
     /// `127.0.0.1:PORT` of its PLAINTEXT listener.
     pub(crate) bootstrap: String,
+    /// The cluster id from its ready line.
+    pub(crate) cluster_id: String,
+    /// `127.0.0.1:PORT` of its REST listener, when `rest.listeners` is set.
+    pub(crate) rest: Option<String>,
 }
 
 impl Server {
@@ -51,17 +55,28 @@ impl Server {
         });
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut bootstrap = None;
+        let mut rest = None;
         while Instant::now() < deadline {
             match rx.recv_timeout(Duration::from_millis(200)) {
                 Ok(line) => {
                     if let Some(addr) = line.strip_prefix("ferry server: listener PLAINTEXT on ") {
                         bootstrap = Some(addr.trim().to_string());
-                    } else if line.starts_with("ferry server: ready") {
+                    } else if let Some(addr) = line.strip_prefix("ferry server: rest listener on ")
+                    {
+                        rest = Some(addr.trim().to_string());
+                    } else if let Some(ready) = line.strip_prefix("ferry server: ready") {
                         let bootstrap = bootstrap
                             .ok_or_else(|| anyhow::anyhow!("ready without a PLAINTEXT listener"))?;
+                        let cluster_id = ready
+                            .trim()
+                            .trim_start_matches("(cluster id ")
+                            .trim_end_matches(')')
+                            .to_string();
                         return Ok(Self {
                             child: Some(child),
                             bootstrap,
+                            cluster_id,
+                            rest,
                         });
                     }
                 }
@@ -91,6 +106,15 @@ impl Server {
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// Resident set size now (`VmRSS`), in KiB.
+    pub(crate) fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
