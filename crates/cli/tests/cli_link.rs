@@ -27,6 +27,12 @@ fn ferry(args: &[&str], stdin: Option<&str>) -> Output {
         .env_remove("FERRY_API_KEY")
         .env_remove("FERRY_API_SECRET")
         .env_remove("FERRY_BOOTSTRAP")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -891,6 +897,8 @@ fn basic_auth_towards_the_rest_api() {
     let out = Command::new(FERRY)
         .args(["kafka", "link", "list", "-o", "json"])
         .env_remove("CONFLUENT_REST_URL")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
         .env("FERRY_REST_URL", server.url())
         .env("FERRY_API_KEY", "alice")
         .env("FERRY_API_SECRET", "alice-secret")

@@ -207,7 +207,12 @@ impl RestClient {
         // reqwest is built without a default crypto provider; ring is ferry's
         // only one. A second install (already done) is not an error.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder().user_agent("ferry-cli");
+        // Bounds so that a server that accepts and never answers cannot hang
+        // the command; generous, because promote waits for a final sync.
+        let mut builder = reqwest::Client::builder()
+            .user_agent("ferry-cli")
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(120));
         if let Some(path) = &args.certificate_authority_path {
             let pem =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
