@@ -2,11 +2,14 @@
 //! separate processes against real `ferry server`s (their Kafka REST API v3),
 //! and the argument checks that need no server.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::FerryServer;
 
 const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
 /// Guard against a hung command or server; not an assertion on speed.
@@ -248,107 +251,41 @@ fn delete_without_force_needs_a_terminal() {
 // ---------------------------------------------------------------------------
 // Against real servers.
 
-/// A `ferry server` with a Kafka listener and the REST listener, started by
-/// this test and killed (by its own PID) on drop.
-///
-/// The shared `FerryServer` guard drops the server's stdout lines after the
-/// ready line and does not keep the `rest listener` line, so this file reads
-/// them itself.
+/// A `ferry server` (the shared guard, killed by its PID on drop) with the
+/// REST listener on a free port.
 struct RestServer {
-    child: Child,
+    server: FerryServer,
     bootstrap: String,
+    /// `host:port` of the REST listener.
     rest: String,
     cluster_id: String,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for RestServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The `host:port` of a `ferry server: rest listener on host:port` line.
-fn parse_rest_listener(line: &str) -> Option<String> {
-    line.strip_prefix("ferry server: rest listener on ")
-        .map(|a| {
-            let a = a.trim();
-            a.strip_prefix("https://")
-                .or_else(|| a.strip_prefix("http://"))
-                .unwrap_or(a)
-                .to_owned()
-        })
+/// `host:port` of a printed REST address, with or without a scheme.
+fn host_port(addr: &str) -> String {
+    let a = addr.trim();
+    a.strip_prefix("https://")
+        .or_else(|| a.strip_prefix("http://"))
+        .unwrap_or(a)
+        .to_owned()
 }
 
 impl RestServer {
     fn start() -> Self {
-        Self::start_with(&[])
+        Self::start_with(&[], &[])
     }
 
-    /// Starts with extra `--override`s, applied after the defaults.
-    fn start_with(overrides: &[&str]) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr log");
-        let mut cmd = Command::new(FERRY);
-        cmd.arg("server")
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["--override", "listeners=PLAINTEXT://127.0.0.1:0"])
-            .args(["--override", "rest.listeners=http://127.0.0.1:0"])
-            .args(["--override", "group.initial.rebalance.delay.ms=0"]);
-        for o in overrides {
-            cmd.args(["--override", o]);
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("spawn ferry server");
-        let stdout = child.stdout.take().expect("stdout pipe");
-        let (tx, rx) = mpsc::channel::<String>();
-        // Drains stdout for the server's whole life so it never blocks.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let (mut bootstrap, mut rest) = (None, None);
-        let deadline = Instant::now() + HANG_GUARD;
-        let cluster_id = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = match rx.recv_timeout(left) {
-                Ok(line) => line,
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "ferry server not ready ({e}); stderr:\n{}",
-                        std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
-                    );
-                }
-            };
-            if let Some(addr) = line.strip_prefix("ferry server: listener PLAINTEXT on ") {
-                bootstrap = Some(addr.trim().to_owned());
-            } else if let Some(addr) = parse_rest_listener(&line) {
-                rest = Some(addr);
-            } else if let Some(r) = line.strip_prefix("ferry server: ready (cluster id ") {
-                break r.trim_end_matches(')').trim().to_owned();
-            }
-        };
-        let (Some(bootstrap), Some(rest)) = (bootstrap, rest) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ferry server printed no PLAINTEXT or no rest listener line before ready");
-        };
+    /// With more Kafka listeners (`SASL_PLAINTEXT`, …) and `--override`s,
+    /// applied after `rest.listeners=http://127.0.0.1:0`.
+    fn start_with(listeners: &[&str], overrides: &[&str]) -> Self {
+        let mut all = vec!["rest.listeners=http://127.0.0.1:0"];
+        all.extend_from_slice(overrides);
+        let server = FerryServer::start_with_listeners(listeners, &all);
         Self {
-            child,
-            bootstrap,
-            rest,
-            cluster_id,
-            _dir: dir,
+            bootstrap: server.bootstrap(),
+            rest: host_port(&server.rest_url()),
+            cluster_id: server.cluster_id().to_owned(),
+            server,
         }
     }
 
@@ -358,7 +295,7 @@ impl RestServer {
     }
 
     fn stderr(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("stderr.log")).unwrap_or_default()
+        self.server.stderr_tail(6000)
     }
 }
 
@@ -860,10 +797,12 @@ fn mirror_round_trip_between_two_servers() {
 #[test]
 fn basic_auth_towards_the_rest_api() {
     // A SASL listener makes the REST API ask for the same credentials.
-    let server = RestServer::start_with(&[
-        "listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";",
-    ]);
+    let server = RestServer::start_with(
+        &["SASL_PLAINTEXT"],
+        &[
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";",
+        ],
+    );
     let (_, err) = fails(&strs(&at(&server, &["kafka", "link", "list"])));
     assert!(err.contains("HTTP 401"), "{err}");
     let (_, err) = fails(&strs(&at(
@@ -921,11 +860,14 @@ fn https_with_a_private_ca() {
     ok(&["tls", "create-certs", "--dir", dir]);
     let keystore = format!("rest.ssl.keystore.location={dir}/server-keystore.pem");
     let ca = format!("{dir}/ca.pem");
-    let server = RestServer::start_with(&[
-        "rest.listeners=https://127.0.0.1:0",
-        "rest.ssl.keystore.type=PEM",
-        &keystore,
-    ]);
+    let server = RestServer::start_with(
+        &[],
+        &[
+            "rest.listeners=https://127.0.0.1:0",
+            "rest.ssl.keystore.type=PEM",
+            &keystore,
+        ],
+    );
     let url = format!("https://{}/kafka", server.rest);
     let links = json(&[
         "kafka",
@@ -948,24 +890,4 @@ fn https_with_a_private_ca() {
         &url,
         "--insecure-skip-tls-verify",
     ]);
-}
-
-#[test]
-fn rest_listener_line_is_parsed() {
-    assert_eq!(
-        parse_rest_listener("ferry server: rest listener on 127.0.0.1:8090"),
-        Some("127.0.0.1:8090".to_owned())
-    );
-    assert_eq!(
-        parse_rest_listener("ferry server: rest listener on http://127.0.0.1:8090"),
-        Some("127.0.0.1:8090".to_owned())
-    );
-    assert_eq!(
-        parse_rest_listener("ferry server: rest listener on https://127.0.0.1:8443"),
-        Some("127.0.0.1:8443".to_owned())
-    );
-    assert_eq!(
-        parse_rest_listener("ferry server: listener PLAINTEXT on h:1"),
-        None
-    );
 }
