@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use ferry_broker::{BrokerConfig, Server};
 use ferry_link::LinkManager;
-use ferry_rest::{RestAuth, RestServer};
+use ferry_rest::RestServer;
 
 /// Arguments of `ferry server`.
 #[derive(Debug, clap::Args)]
@@ -36,24 +36,15 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         let broker = std::sync::Arc::clone(server.broker());
         // Cluster links run inside the server; REST v3 (links, mirrors,
         // /metrics) listens on `rest.listeners` when it is set.
-        let links = LinkManager::open(std::sync::Arc::clone(&broker))
-            .context("loading cluster links")?;
-        let rest_listeners: Vec<String> = broker
-            .config()
-            .props
-            .get("rest.listeners")
-            .or_else(|| broker.config().props.get("confluent.http.server.listeners"))
-            .map(|v| vec![v.clone()])
-            .unwrap_or_default();
-        let rest = if rest_listeners.is_empty() {
+        let links =
+            LinkManager::open(std::sync::Arc::clone(&broker)).context("loading cluster links")?;
+        let rest = if broker.config().rest_listeners.is_empty() {
             None
         } else {
-            let auth = RestAuth::from_broker_config(broker.config())
-                .context("setting up REST authentication")?;
             Some(
-                RestServer::bind(&rest_listeners, std::sync::Arc::clone(&links), auth)
+                RestServer::from_broker(std::sync::Arc::clone(&links))
                     .await
-                    .context("binding rest.listeners")?,
+                    .context("starting the REST listeners (rest.listeners)")?,
             )
         };
         // Tests and scripts read these lines to learn the bound ports.

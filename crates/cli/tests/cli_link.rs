@@ -853,7 +853,6 @@ fn basic_auth_towards_the_rest_api() {
 }
 
 #[test]
-#[ignore = "until ferry server binds rest.listeners with RestServer::from_broker (https keystore)"]
 fn https_with_a_private_ca() {
     let certs = tempfile::tempdir().expect("tempdir");
     let dir = certs.path().to_str().expect("utf-8 path");
