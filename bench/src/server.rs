@@ -16,6 +16,8 @@ pub(crate) struct Server {
     pub(crate) cluster_id: String,
     /// `127.0.0.1:PORT` of its REST listener, when `rest.listeners` is set.
     pub(crate) rest: Option<String>,
+    /// The directory it was started on.
+    pub(crate) data_dir: std::path::PathBuf,
 }
 
 impl Server {
@@ -77,6 +79,7 @@ impl Server {
                             bootstrap,
                             cluster_id,
                             rest,
+                            data_dir: data_dir.to_path_buf(),
                         });
                     }
                 }

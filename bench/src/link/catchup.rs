@@ -74,6 +74,8 @@ pub(crate) struct Timed {
     /// For the link: from the REST call until the mirror first held data
     /// (mirror creation and the fetch loop picking the new partitions up).
     pub(crate) first_data: Duration,
+    /// For the link: how long the REST call creating the mirror took.
+    pub(crate) rest_call: Duration,
 }
 
 /// The raw librdkafka consumer, librdkafka's default fetch sizes.
@@ -91,6 +93,7 @@ pub(crate) fn raw_consumer(
         reader_cpu: cpu_seconds(std::process::id()) - c0,
         source_cpu: cpu_seconds(source.pid()) - s0,
         first_data: Duration::ZERO,
+        rest_call: Duration::ZERO,
     })
 }
 
@@ -108,6 +111,7 @@ pub(crate) fn mirror(
     let (s0, d0) = (cpu_seconds(source.pid()), cpu_seconds(destination.pid()));
     let started = Instant::now();
     rest.create_mirror(link, topic)?;
+    let rest_call = started.elapsed();
     let partitions = i32::try_from(target.len())?;
     let deadline = started + Duration::from_secs(600);
     let mut first_data = None;
@@ -131,5 +135,6 @@ pub(crate) fn mirror(
         reader_cpu: cpu_seconds(destination.pid()) - d0,
         source_cpu: cpu_seconds(source.pid()) - s0,
         first_data: first_data.unwrap_or(elapsed),
+        rest_call,
     })
 }

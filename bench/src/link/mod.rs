@@ -205,6 +205,14 @@ fn catch_up_round(
         linger_ms: 5,
     })?;
     anyhow::ensure!(p.failures == 0, "{} records failed delivery", p.failures);
+    // Write the preload back to disk and let the machine settle, so neither
+    // reader competes with the kernel's writeback of it.
+    let synced = std::process::Command::new("sync")
+        .arg("-f")
+        .arg(&src.data_dir)
+        .status()?;
+    anyhow::ensure!(synced.success(), "sync -f failed: {synced}");
+    std::thread::sleep(Duration::from_secs(2));
     let target = catchup::Watermarks::new(&src.bootstrap)?
         .high(&topic, args.partitions)
         .ok_or_else(|| anyhow::anyhow!("no watermarks for {topic}"))?;
@@ -246,7 +254,7 @@ fn catch_up_round(
     };
     let rate = |t: &catchup::Timed| mb(payload) / t.elapsed.as_secs_f64();
     Ok(format!(
-        "| catch-up round {round} ({}) | raw librdkafka consumer {:.1} MB/s ({:.2} s; client CPU {:.2} s, source CPU {:.2} s); link {:.1} MB/s ({:.2} s, first data after {:.2} s; destination CPU {:.2} s, source CPU {:.2} s); **ratio {:.2}** |",
+        "| catch-up round {round} ({}) | raw librdkafka consumer {:.1} MB/s ({:.2} s; client CPU {:.2} s, source CPU {:.2} s); link {:.1} MB/s ({:.2} s, first data after {:.2} s of which the REST call {:.2} s; destination CPU {:.2} s, source CPU {:.2} s); **ratio {:.2}** |",
         if round.is_multiple_of(2) {
             "raw first"
         } else {
@@ -259,6 +267,7 @@ fn catch_up_round(
         rate(&link),
         link.elapsed.as_secs_f64(),
         link.first_data.as_secs_f64(),
+        link.rest_call.as_secs_f64(),
         link.reader_cpu,
         link.source_cpu,
         rate(&link) / rate(&raw)
