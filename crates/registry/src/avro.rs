@@ -1,0 +1,1 @@
+//! Avro schemas (the avro engineer owns this module).
