@@ -634,11 +634,43 @@ fn offsets_sync_and_failover_continue_the_group() {
         if on_dest == on_source {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "2 s after the commit, the destination holds {on_dest:?}, the source {on_source:?}\n--- dest stderr ---\n{}",
-            dest.stderr_tail(4000)
-        );
+        if Instant::now() > deadline {
+            // Diagnostics: does it ever arrive, and what does the link say?
+            std::thread::sleep(Duration::from_secs(5));
+            let later = committed(&dest, GROUP, TOPIC, PARTITIONS);
+            let groups = common::ferry_cli(
+                &[
+                    "kafka",
+                    "consumer",
+                    "group",
+                    "list",
+                    "--bootstrap",
+                    &source.bootstrap(),
+                ],
+                Duration::from_secs(30),
+            );
+            let (_, link) =
+                common::rest_call(&dest, "GET", "/links/sync-link?include_tasks=true", None);
+            let (_, configs) = common::rest_call(&dest, "GET", "/links/sync-link/configs", None);
+            let configs: Vec<String> = configs["data"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|c| {
+                            c["name"]
+                                .as_str()
+                                .is_some_and(|n| n.starts_with("consumer.offset"))
+                        })
+                        .map(|c| format!("{}={}", c["name"], c["value"]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            panic!(
+                "2 s after the commit, the destination holds {on_dest:?}, the source {on_source:?} (5 s later: {later:?})\nsource groups: {}\nlink: {link}\nconfigs: {configs:?}\n--- dest stderr ---\n{}",
+                groups.stdout,
+                dest.stderr_tail(30000)
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 
