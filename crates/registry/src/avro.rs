@@ -1,1 +1,0 @@
-//! Avro schemas (the avro engineer owns this module).
