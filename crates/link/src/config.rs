@@ -232,10 +232,29 @@ pub fn validate_link_name(name: &str) -> Result<(), ConfigError> {
 }
 
 /// A link's configs: the values set explicitly; the catalogue's defaults
-/// fill the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// fill the rest. `Debug` shows sensitive values as `[hidden]`, so a link
+/// logged by accident does not leak its credentials.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct LinkConfig {
     set: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for LinkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: BTreeMap<&str, &str> = self
+            .set
+            .iter()
+            .map(|(k, v)| {
+                let v = if is_sensitive_name(k) {
+                    "[hidden]"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("LinkConfig").field("set", &shown).finish()
+    }
 }
 
 impl LinkConfig {
