@@ -83,7 +83,7 @@ fn split(fullname: &str) -> (Option<&str>, &str) {
 }
 
 /// The full name of `name` seen from namespace `space`.
-fn qualify(name: &str, space: Option<&str>) -> String {
+pub(crate) fn qualify(name: &str, space: Option<&str>) -> String {
     match space {
         Some(space) if !name.contains('.') && !space.is_empty() => format!("{space}.{name}"),
         _ => name.to_owned(),

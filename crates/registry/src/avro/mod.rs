@@ -34,6 +34,7 @@ use serde_json::Value;
 
 pub mod compat;
 pub mod form;
+mod names;
 pub mod resolve;
 
 #[cfg(test)]
@@ -122,6 +123,20 @@ impl AvroSchema {
         for s in referenced.iter().chain(std::iter::once(&schema)) {
             collect_names(s, &mut names);
         }
+        let mut defined = std::collections::HashSet::new();
+        for reference in references {
+            if let Ok(json) = serde_json::from_str::<Value>(&reference.schema) {
+                // Names may repeat across references (diamonds); only the
+                // main schema must not redefine one.
+                let mut own = std::collections::HashSet::new();
+                names::check_unique(&json, &mut own).map_err(|e| AvroError::Reference {
+                    name: reference.name.clone(),
+                    message: e.to_string(),
+                })?;
+                defined.extend(own);
+            }
+        }
+        names::check_unique(&json, &mut defined)?;
         let compact = form::compact(&json)?;
         Ok(AvroSchema {
             schema,
