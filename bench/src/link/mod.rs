@@ -55,6 +55,12 @@ pub(crate) struct LinkArgs {
     /// Extra `--override key=value` for both servers (repeatable).
     #[arg(long = "server-override")]
     server_overrides: Vec<String>,
+    /// Read each preloaded topic once, untimed, before the timed readers:
+    /// the first read of freshly written data costs the source about twice
+    /// the CPU of later reads, which otherwise favours whichever reader
+    /// goes second.
+    #[arg(long)]
+    warm: bool,
     /// Skip the catch-up phase.
     #[arg(long)]
     no_catchup: bool,
@@ -216,6 +222,10 @@ fn catch_up_round(
     let target = catchup::Watermarks::new(&src.bootstrap)?
         .high(&topic, args.partitions)
         .ok_or_else(|| anyhow::anyhow!("no watermarks for {topic}"))?;
+    if args.warm {
+        let w = catchup::raw_consumer(src, &topic, args.partitions, args.records)?;
+        println!("  untimed warm-up read {:.2} s", w.elapsed.as_secs_f64());
+    }
     let payload = args.records * args.record_size;
     println!(
         "round {round}: preloaded {topic} ({:.0} MB in {:.1} s), high watermarks {target:?}, load {}",
