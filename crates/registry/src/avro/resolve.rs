@@ -25,16 +25,16 @@
 //!
 //! # Why not apache-avro's `SchemaCompatibility`
 //! ferry's rules are its own; `tests/avro_compat.rs` runs apache-avro 0.22's
-//! checker over the same table and pins where it disagrees with Java:
-//! - it returns `Partial` instead of an error for a union writer with some
-//!   unreadable branch and for an enum writer with symbols the reader lacks;
-//!   Java says incompatible (ferry follows Java).
-//! - it ignores reader aliases for record fields and named types, and the
-//!   reader's enum `default`, both of which Java honours.
-//! - it compares named types by full name (namespace included); Java and the
-//!   spec compare unqualified names.
-//! - it does not report *where* and *why*, which the registry's `verbose`
-//!   compatibility answers need.
+//! checker over the same writer/reader table and pins where it disagrees:
+//! - it ignores a reader's aliases on named types (record, enum, fixed), so a
+//!   rename with the old name as alias is "incompatible" there; Java and the
+//!   spec accept it. This is the only verdict difference in the table.
+//! - it answers `Partial` (not an error) for a union writer with some
+//!   unreadable branch and for an enum writer with symbols the reader lacks
+//!   (no default); Java says incompatible, so `Partial` must count as
+//!   incompatible, which ferry's checker does by construction.
+//! - it reports no location or reason kind, which the registry's `verbose`
+//!   compatibility answers want.
 
 use std::collections::HashSet;
 
