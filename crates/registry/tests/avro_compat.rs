@@ -489,3 +489,113 @@ fn apache_avro_disagrees_only_where_documented() {
     }
     assert_eq!(disagreements, APACHE_AVRO_DISAGREES);
 }
+
+/// Verdicts per level for `new` against a history (newest first).
+fn verdicts(new: &str, history_newest_first: &[&str]) -> Vec<(CompatibilityLevel, bool)> {
+    let new = parse(new);
+    let history: Vec<AvroSchema> = history_newest_first.iter().map(|t| parse(t)).collect();
+    CompatibilityLevel::ALL
+        .into_iter()
+        .map(|level| (level, check(level, &new, &history).is_empty()))
+        .collect()
+}
+
+fn expect(pairs: &[(CompatibilityLevel, bool)]) -> Vec<(CompatibilityLevel, bool)> {
+    pairs.to_vec()
+}
+
+use CompatibilityLevel::{
+    Backward, BackwardTransitive, Forward, ForwardTransitive, Full, FullTransitive, None as NoCheck,
+};
+
+const V1_A: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+const V2_AB_DEFAULT: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#;
+const V3_AB_DEFAULT_C: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"},{"name":"c","type":"long","default":0}]}"#;
+const NEW_AB_REQUIRED: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"},{"name":"c","type":"long","default":0}]}"#;
+
+#[test]
+fn transitive_backward_checks_every_version() {
+    // `b` loses its default: the latest two versions wrote `b`, v1 did not.
+    let got = verdicts(NEW_AB_REQUIRED, &[V3_AB_DEFAULT_C, V2_AB_DEFAULT, V1_A]);
+    assert_eq!(
+        got,
+        expect(&[
+            (NoCheck, true),
+            (Backward, true),
+            (BackwardTransitive, false),
+            (Forward, true),
+            (ForwardTransitive, true),
+            (Full, true),
+            (FullTransitive, false),
+        ])
+    );
+}
+
+#[test]
+fn transitive_forward_checks_every_version() {
+    // `c` is dropped: v3 gave it a default so v3 still reads new data, v1
+    // required it and cannot.
+    let v1 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"int"}]}"#;
+    let v2 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"int"},{"name":"d","type":"int","default":1}]}"#;
+    let v3 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"int","default":0}]}"#;
+    let new = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+    let got = verdicts(new, &[v3, v2, v1]);
+    assert_eq!(
+        got,
+        expect(&[
+            (NoCheck, true),
+            (Backward, true),
+            (BackwardTransitive, true),
+            (Forward, true),
+            (ForwardTransitive, false),
+            (Full, true),
+            (FullTransitive, false),
+        ])
+    );
+}
+
+#[test]
+fn an_incompatible_latest_fails_every_level_but_none() {
+    // Latest is a string field; new makes it an int: neither direction works.
+    let v1 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+    let v2 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}"#;
+    let v3 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}"#;
+    let got = verdicts(V1_A, &[v3, v2, v1]);
+    assert_eq!(
+        got,
+        expect(&[
+            (NoCheck, true),
+            (Backward, false),
+            (BackwardTransitive, false),
+            (Forward, false),
+            (ForwardTransitive, false),
+            (Full, false),
+            (FullTransitive, false),
+        ])
+    );
+}
+
+#[test]
+fn messages_name_the_reason_and_the_location() {
+    let new = parse(NEW_AB_REQUIRED);
+    let history = [parse(V1_A)];
+    let messages = check(Backward, &new, &history);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("READER_FIELD_MISSING_DEFAULT_VALUE"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[0].contains("/fields/1"), "{}", messages[0]);
+    assert!(messages[0].contains("'b'"), "{}", messages[0]);
+
+    let e1 = parse(r#"{"type":"enum","name":"E","symbols":["A","B","C"]}"#);
+    let e2 = parse(r#"{"type":"enum","name":"E","symbols":["A"]}"#);
+    let messages = check(Backward, &e2, &[e1]);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("MISSING_ENUM_SYMBOLS") && messages[0].contains("[B, C]"),
+        "{}",
+        messages[0]
+    );
+}
