@@ -100,10 +100,36 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// The last `n` lines of a server's stderr (kept in its data dir).
+fn stderr_tail(node: &Node, n: usize) -> String {
+    let text =
+        std::fs::read_to_string(node.server.data_dir.join("server.stderr")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 pub(crate) fn run(args: &LinkArgs) -> anyhow::Result<()> {
     let ferry = crate::ferry_binary(args.ferry.as_ref())?;
     let source = start(&ferry, &args.server_overrides, false)?;
     let dest = start(&ferry, &args.server_overrides, true)?;
+    let result = phases(args, &ferry, &source, &dest);
+    if result.is_err() {
+        // The data dirs go away with the nodes: show why first.
+        eprintln!("source stderr (tail):\n{}", stderr_tail(&source, 30));
+        eprintln!("destination stderr (tail):\n{}", stderr_tail(&dest, 30));
+    }
+    result?;
+    dest.server.stop();
+    source.server.stop();
+    Ok(())
+}
+
+fn phases(
+    args: &LinkArgs,
+    ferry: &std::path::Path,
+    source: &Node,
+    dest: &Node,
+) -> anyhow::Result<()> {
     let (src, dst) = (&source.server, &dest.server);
     let rest = rest::Rest {
         addr: dst
@@ -149,7 +175,7 @@ pub(crate) fn run(args: &LinkArgs) -> anyhow::Result<()> {
         lines.push(lag_phase(args, src, dst, &rest)?);
     }
     if !args.no_memory {
-        let fresh = start(&ferry, &args.server_overrides, true)?;
+        let fresh = start(ferry, &args.server_overrides, true)?;
         let fresh_rest = rest::Rest {
             addr: fresh.server.rest.clone().unwrap_or_default(),
             cluster_id: fresh.server.cluster_id.clone(),
@@ -187,8 +213,6 @@ pub(crate) fn run(args: &LinkArgs) -> anyhow::Result<()> {
         println!("{l}");
     }
     println!("load at the end: {}", loadavg());
-    dest.server.stop();
-    source.server.stop();
     Ok(())
 }
 
