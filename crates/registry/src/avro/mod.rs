@@ -28,6 +28,7 @@
 //! disagrees with Java).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use apache_avro::Schema;
 use serde_json::Value;
@@ -84,8 +85,15 @@ impl AvroError {
 /// A parsed, validated Avro schema with its references resolved.
 ///
 /// Cheap enough to parse per request; the registry may cache it per ID.
+/// Cloning shares the parsed form (one pointer).
 #[derive(Debug, Clone)]
 pub struct AvroSchema {
+    inner: Arc<Parsed>,
+}
+
+/// What [`AvroSchema`] shares between clones.
+#[derive(Debug)]
+struct Parsed {
     /// The parsed schema (named references appear as `Schema::Ref`).
     schema: Schema,
     /// Every named type visible to `schema` (its own and the references'),
@@ -139,10 +147,12 @@ impl AvroSchema {
         names::check_unique(&json, &mut defined)?;
         let compact = form::compact(&json)?;
         Ok(AvroSchema {
-            schema,
-            names,
-            json,
-            compact,
+            inner: Arc::new(Parsed {
+                schema,
+                names,
+                json,
+                compact,
+            }),
         })
     }
 
@@ -151,7 +161,7 @@ impl AvroSchema {
     /// schema was registered through ferry with `normalize=false` is still the
     /// client's own text; this is for comparison.
     pub fn compact(&self) -> &str {
-        &self.compact
+        &self.inner.compact
     }
 
     /// The `normalize=true` form: [`AvroSchema::compact`] with every name
@@ -159,18 +169,18 @@ impl AvroSchema {
     pub fn normalized(&self) -> String {
         // The JSON was printed once already in `parse`, so this cannot fail;
         // fall back to the compact form rather than panic.
-        form::normalized(&self.json).unwrap_or_else(|_| self.compact.clone())
+        form::normalized(&self.inner.json).unwrap_or_else(|_| self.inner.compact.clone())
     }
 
     /// The apache-avro schema, for encoding/decoding data.
     pub fn schema(&self) -> &Schema {
-        &self.schema
+        &self.inner.schema
     }
 
     /// Looks up a named type (record, enum, fixed) by full name, among this
     /// schema's own definitions and its references'.
     pub(crate) fn named(&self, fullname: &str) -> Option<&Schema> {
-        self.names.get(fullname)
+        self.inner.names.get(fullname)
     }
 }
 

@@ -111,7 +111,7 @@ pub fn can_read(writer: &AvroSchema, reader: &AvroSchema) -> Result<(), Vec<Inco
         in_progress: HashSet::new(),
         found: Vec::new(),
     };
-    checker.compare(&writer.schema, &reader.schema, "");
+    checker.compare(writer.schema(), reader.schema(), "");
     if checker.found.is_empty() {
         Ok(())
     } else {
@@ -264,14 +264,14 @@ impl<'a> Checker<'a> {
                 self.compare(wv, rv, &format!("{location}/values"));
             }
             (T::Fixed(wf), T::Fixed(rf)) => {
-                if self.names_match(&wf.name, &rf.name, rf.aliases.as_deref(), location) {
-                    if wf.size != rf.size {
-                        self.report(
-                            IncompatibilityKind::FixedSizeMismatch,
-                            &format!("{location}/size"),
-                            format!("expected: {}, found: {}", wf.size, rf.size),
-                        );
-                    }
+                if self.names_match(&wf.name, &rf.name, rf.aliases.as_deref(), location)
+                    && wf.size != rf.size
+                {
+                    self.report(
+                        IncompatibilityKind::FixedSizeMismatch,
+                        &format!("{location}/size"),
+                        format!("expected: {}, found: {}", wf.size, rf.size),
+                    );
                 }
             }
             (T::Enum(we), T::Enum(re)) => {
@@ -372,11 +372,11 @@ impl<'a> Checker<'a> {
             return;
         }
         for (i, rf) in rr.fields.iter().enumerate() {
-            let wf = wr.fields.iter().find(|wf| wf.name == rf.name).or_else(|| {
-                wr.fields
-                    .iter()
-                    .find(|wf| rf.aliases.iter().any(|a| *a == wf.name))
-            });
+            let wf = wr
+                .fields
+                .iter()
+                .find(|wf| wf.name == rf.name)
+                .or_else(|| wr.fields.iter().find(|wf| rf.aliases.contains(&wf.name)));
             match wf {
                 Some(wf) => {
                     self.compare(
