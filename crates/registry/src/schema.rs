@@ -169,10 +169,14 @@ fn check_protobuf(text: &str) -> Result<(), String> {
             } else if c == q {
                 in_string = None;
             }
+            code.push(c);
             continue;
         }
         match c {
-            '"' | '\'' => in_string = Some(c),
+            '"' | '\'' => {
+                in_string = Some(c);
+                code.push(c);
+            }
             '/' if chars.peek() == Some(&'/') => {
                 for n in chars.by_ref() {
                     if n == '\n' {
