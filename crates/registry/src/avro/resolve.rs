@@ -36,7 +36,7 @@
 //! - it reports no location or reason kind, which the registry's `verbose`
 //!   compatibility answers want.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use apache_avro::Schema;
 use apache_avro::schema::{EnumSchema, FixedSchema, InnerDecimalSchema, RecordSchema, UuidSchema};
@@ -109,6 +109,7 @@ pub fn can_read(writer: &AvroSchema, reader: &AvroSchema) -> Result<(), Vec<Inco
         writer,
         reader,
         in_progress: HashSet::new(),
+        done: HashMap::new(),
         found: Vec::new(),
     };
     checker.compare(writer.schema(), reader.schema(), "");
@@ -204,6 +205,10 @@ struct Checker<'a> {
     reader: &'a AvroSchema,
     /// (writer full name, reader full name) of records being compared.
     in_progress: HashSet<(String, String)>,
+    /// Record pairs already compared: their first incompatibility, if any.
+    /// Like Java's memo, this keeps a schema that reuses a named type many
+    /// times (a DAG, possibly hostile) linear instead of exponential.
+    done: HashMap<(String, String), Option<Incompatibility>>,
     found: Vec<Incompatibility>,
 }
 
@@ -368,9 +373,16 @@ impl<'a> Checker<'a> {
 
     fn compare_records(&mut self, wr: &'a RecordSchema, rr: &'a RecordSchema, location: &str) {
         let key = (wr.name.fullname(None), rr.name.fullname(None));
+        if let Some(result) = self.done.get(&key) {
+            if let Some(first) = result.clone() {
+                self.found.push(first);
+            }
+            return;
+        }
         if !self.in_progress.insert(key.clone()) {
             return;
         }
+        let before = self.found.len();
         for (i, rf) in rr.fields.iter().enumerate() {
             let wf = wr
                 .fields
@@ -394,5 +406,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.in_progress.remove(&key);
+        let first = self.found.get(before).cloned();
+        self.done.insert(key, first);
     }
 }

@@ -263,3 +263,31 @@ fn compatibility_levels_parse_in_confluent_spelling() {
     assert_eq!(CompatibilityLevel::parse("SIDEWAYS"), None);
     assert_eq!(CompatibilityLevel::default(), CompatibilityLevel::Backward);
 }
+
+#[test]
+fn a_type_reused_many_times_is_compared_once() {
+    // 40 levels, each record holding the next level twice: 2^40 paths.
+    // Without memoising compared pairs this would not finish.
+    let mut types =
+        String::from(r#"{"type":"record","name":"L40","fields":[{"name":"x","type":"int"}]}"#);
+    for level in (0..40).rev() {
+        types = format!(
+            r#"{{"type":"record","name":"L{level}","fields":[{{"name":"a","type":{types}}},{{"name":"b","type":"L{}"}}]}}"#,
+            level + 1
+        );
+    }
+    let writer = parse(&types);
+    let reader = parse(&types.replace(
+        r#"{"name":"x","type":"int"}"#,
+        r#"{"name":"x","type":"string"}"#,
+    ));
+    assert!(can_read(&writer, &writer).is_ok());
+    let found = can_read(&writer, &reader).err().unwrap_or_default();
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|i| i.kind == IncompatibilityKind::TypeMismatch),
+        "{found:?}"
+    );
+}
