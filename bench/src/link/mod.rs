@@ -100,6 +100,13 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// Keeps a result row for the final table, and prints it at once so that a
+/// later phase failing does not lose it.
+fn record(lines: &mut Vec<String>, row: String) {
+    println!("{row}");
+    lines.push(row);
+}
+
 /// The last `n` lines of a server's stderr (kept in its data dir).
 fn stderr_tail(node: &Node, n: usize) -> String {
     let text =
@@ -164,15 +171,18 @@ fn phases(
     ];
     if !args.no_catchup {
         for round in 0..args.rounds {
-            lines.push(catch_up_round(args, src, dst, &rest, round)?);
+            record(&mut lines, catch_up_round(args, src, dst, &rest, round)?);
         }
-        lines.push(format!(
-            "| destination peak RSS (VmHWM) after catch-up | {:.1} MB |",
-            dst.peak_rss_kib().unwrap_or(0) as f64 / 1024.0
-        ));
+        record(
+            &mut lines,
+            format!(
+                "| destination peak RSS (VmHWM) after catch-up | {:.1} MB |",
+                dst.peak_rss_kib().unwrap_or(0) as f64 / 1024.0
+            ),
+        );
     }
     if !args.no_lag {
-        lines.push(lag_phase(args, src, dst, &rest)?);
+        record(&mut lines, lag_phase(args, src, dst, &rest)?);
     }
     if !args.no_memory {
         let fresh = start(ferry, &args.server_overrides, true)?;
@@ -191,20 +201,23 @@ fn phases(
         for s in &steps {
             cells.push(format!("{}: {:.1} MB", s.label, s.rss_kib as f64 / 1024.0));
         }
-        lines.push(format!(
-            "| destination RSS (VmRSS), idle | {} |",
-            cells.join("; ")
-        ));
+        record(
+            &mut lines,
+            format!("| destination RSS (VmRSS), idle | {} |", cells.join("; ")),
+        );
         let mirrored: Vec<&memory::Step> = steps.iter().filter(|s| s.partitions > 0).collect();
         if let (Some(first), Some(last)) = (mirrored.first(), mirrored.last())
             && last.partitions > first.partitions
         {
             let per = (last.rss_kib as f64 - first.rss_kib as f64)
                 / (last.partitions - first.partitions) as f64;
-            lines.push(format!(
-                "| link memory per mirrored partition ({} → {}) | {per:.1} KiB |",
-                first.partitions, last.partitions
-            ));
+            record(
+                &mut lines,
+                format!(
+                    "| link memory per mirrored partition ({} → {}) | {per:.1} KiB |",
+                    first.partitions, last.partitions
+                ),
+            );
         }
         fresh.server.stop();
     }
