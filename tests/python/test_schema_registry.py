@@ -1,0 +1,185 @@
+"""confluent-kafka-python's SchemaRegistryClient, AvroSerializer and AvroDeserializer against
+ferry's schema registry, unchanged: register, re-register (same id), evolve (compatible accepted,
+incompatible 409), malformed 422/42201, fetch by id, latest version, soft delete, and Avro records
+produced and consumed through a ferry broker in Confluent's wire format (magic 0, 4-byte id).
+
+The registry listens on `schema.registry.listeners`; `ferry server` prints
+`ferry server: schema registry listener on HOST:PORT` for each bound address.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import httpx
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+import ferry_testlib as ft
+
+REGISTRY_RE = re.compile(r"^ferry server: schema registry listener on (\S+):(\d+)\s*$")
+REGISTRY = {"schema.registry.listeners": "http://127.0.0.1:0"}
+
+USER_V1 = """{"type":"record","name":"User","namespace":"ferry.test","fields":[
+  {"name":"name","type":"string"},{"name":"favorite_number","type":"int"}]}"""
+# Adds a field with a default: BACKWARD compatible.
+USER_V2 = """{"type":"record","name":"User","namespace":"ferry.test","fields":[
+  {"name":"name","type":"string"},{"name":"favorite_number","type":"int"},
+  {"name":"color","type":"string","default":"blue"}]}"""
+# Adds a field without a default: not BACKWARD compatible.
+USER_BAD = """{"type":"record","name":"User","namespace":"ferry.test","fields":[
+  {"name":"name","type":"string"},{"name":"favorite_number","type":"int"},
+  {"name":"email","type":"string"}]}"""
+
+
+def registry_url(srv: ft.FerryServer) -> str:
+    for line in srv.stdout_lines:
+        m = REGISTRY_RE.match(line)
+        if m:
+            return f"http://{m.group(1)}:{m.group(2)}"
+    raise AssertionError(
+        "ferry server printed no 'ferry server: schema registry listener on HOST:PORT' line: "
+        f"{srv.stdout_lines}"
+    )
+
+
+def test_register_evolve_and_errors(ferry_server):
+    srv = ferry_server(REGISTRY)
+    client = SchemaRegistryClient({"url": registry_url(srv)})
+    subject = ft.unique("users") + "-value"
+
+    schema_id = client.register_schema(subject, Schema(USER_V1, "AVRO"))
+    assert schema_id >= 1
+    # Re-registering the same schema (other whitespace) returns the same id.
+    assert client.register_schema(subject, Schema(USER_V1.replace("\n", " "), "AVRO")) == schema_id
+    # A fresh client (no cache) agrees.
+    fresh = SchemaRegistryClient({"url": registry_url(srv)})
+    assert fresh.register_schema(subject, Schema(USER_V1, "AVRO")) == schema_id
+    assert fresh.get_schema(schema_id).schema_str.startswith('{"type":"record"')
+
+    v2_id = fresh.register_schema(subject, Schema(USER_V2, "AVRO"))
+    assert v2_id != schema_id
+    latest = fresh.get_latest_version(subject)
+    assert (latest.schema_id, latest.version, latest.subject) == (v2_id, 2, subject)
+    assert fresh.get_versions(subject) == [1, 2]
+    assert fresh.lookup_schema(subject, Schema(USER_V1, "AVRO")).version == 1
+
+    with pytest.raises(SchemaRegistryError) as incompatible:
+        fresh.register_schema(subject, Schema(USER_BAD, "AVRO"))
+    assert incompatible.value.http_status_code == 409
+    assert not fresh.test_compatibility(subject, Schema(USER_BAD, "AVRO"))
+    assert fresh.test_compatibility(subject, Schema(USER_V2, "AVRO"))
+
+    with pytest.raises(SchemaRegistryError) as malformed:
+        fresh.register_schema(subject, Schema('{"type":"record","name":"Broken"}', "AVRO"))
+    assert malformed.value.http_status_code == 422
+    assert malformed.value.error_code == 42201
+
+    with pytest.raises(SchemaRegistryError) as missing:
+        fresh.get_schema(999_999)
+    assert (missing.value.http_status_code, missing.value.error_code) == (404, 40403)
+
+    assert fresh.set_compatibility(subject, "NONE")["compatibility"] == "NONE"
+    assert fresh.get_compatibility(subject) == "NONE"
+    assert fresh.register_schema(subject, Schema(USER_BAD, "AVRO")) not in (schema_id, v2_id)
+
+    # Soft delete: the subject disappears from the list, its ids still resolve.
+    assert fresh.delete_subject(subject) == [1, 2, 3]
+    assert subject not in fresh.get_subjects()
+    assert fresh.get_schema(schema_id).schema_str
+    with pytest.raises(SchemaRegistryError) as gone:
+        # A new client: the old one caches the latest version.
+        SchemaRegistryClient({"url": registry_url(srv)}).get_latest_version(subject)
+    assert gone.value.error_code == 40401
+    assert fresh.delete_subject(subject, permanent=True) == [1, 2, 3]
+
+    # Content type and error body on the wire.
+    r = httpx.get(f"{registry_url(srv)}/subjects/{subject}/versions")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/vnd.schemaregistry.v1+json"
+    assert r.json()["error_code"] == 40401
+
+
+def test_avro_serde_through_ferry(ferry_server):
+    srv = ferry_server(REGISTRY)
+    client = SchemaRegistryClient({"url": registry_url(srv)})
+    topic = ft.unique("avro")
+    ft.create_topic(ft.admin(srv.bootstrap), topic, 1)
+
+    serializer = AvroSerializer(client, USER_V1)
+    records = [{"name": f"user-{i}", "favorite_number": i} for i in range(5)]
+    producer = Producer(ft.client_conf(srv.bootstrap))
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    for r in records:
+        producer.produce(topic, value=serializer(r, ctx))
+    assert producer.flush(30) == 0
+
+    registered = client.get_latest_version(f"{topic}-value")
+    consumer = Consumer(
+        ft.client_conf(
+            srv.bootstrap,
+            {"group.id": ft.unique("g"), "auto.offset.reset": "earliest", "enable.auto.commit": False},
+        )
+    )
+    consumer.subscribe([topic])
+    # A deserializer with its own client: it fetches the writer schema by id from the registry.
+    deserializer = AvroDeserializer(SchemaRegistryClient({"url": registry_url(srv)}))
+    got = []
+    try:
+        deadline_polls = 120
+        while len(got) < len(records) and deadline_polls > 0:
+            deadline_polls -= 1
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            raw = msg.value()
+            magic, schema_id = struct.unpack(">bI", raw[:5])
+            assert (magic, schema_id) == (0, registered.schema_id)
+            got.append(deserializer(raw, SerializationContext(topic, MessageField.VALUE)))
+    finally:
+        consumer.close()
+    assert got == records
+
+
+def test_schemas_survive_a_restart(ferry_server, tmp_path):
+    data_dir = tmp_path / "sr-restart"
+    srv = ferry_server(REGISTRY, data_dir=data_dir)
+    client = SchemaRegistryClient({"url": registry_url(srv)})
+    subject = ft.unique("keep") + "-value"
+    first = client.register_schema(subject, Schema(USER_V1, "AVRO"))
+    second = client.register_schema(subject, Schema(USER_V2, "AVRO"))
+    assert srv.stop() == 0
+
+    srv = ferry_server(REGISTRY, data_dir=data_dir)
+    client = SchemaRegistryClient({"url": registry_url(srv)})
+    assert client.get_versions(subject) == [1, 2]
+    assert client.get_latest_version(subject).schema_id == second
+    assert client.register_schema(subject, Schema(USER_V1, "AVRO")) == first
+    other = client.register_schema(ft.unique("next") + "-value", Schema('"string"', "AVRO"))
+    assert other > second
+
+
+def test_basic_auth_when_the_broker_authenticates(ferry_server):
+    srv = ferry_server(
+        {
+            **REGISTRY,
+            "listeners": "SASL_PLAINTEXT://127.0.0.1:0",
+            "sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config": ft.JAAS,
+        }
+    )
+    url = registry_url(srv)
+    r = httpx.get(f"{url}/subjects")
+    assert r.status_code == 401
+    with pytest.raises(SchemaRegistryError) as denied:
+        SchemaRegistryClient({"url": url}).get_subjects()
+    assert denied.value.http_status_code == 401
+    client = SchemaRegistryClient(
+        {"url": url, "basic.auth.user.info": f"{ft.STATIC_USER}:{ft.STATIC_SECRET}"}
+    )
+    assert client.register_schema(ft.unique("auth") + "-value", Schema(USER_V1, "AVRO")) >= 1
