@@ -20,10 +20,10 @@
 //!   from the enclosing one (`""` when a nameless namespace sits inside a
 //!   named one). Type references and aliases are written as the simple name
 //!   when their namespace is the enclosing one, else fully qualified.
-//! - Properties (anything not reserved) are kept, sorted by key. Java keeps
-//!   their input order; ferry's JSON maps are sorted, so two schemas that
-//!   differ only in the order of custom properties are the same schema here
-//!   (Java would give them two IDs). Numbers print as serde_json prints them.
+//! - Properties (anything not reserved) are kept, sorted by key, nested
+//!   objects too (ferry's JSON maps are sorted). Java keeps their input
+//!   order, so two schemas that differ only in the order of custom properties
+//!   are one schema here where Java would give them two IDs. Numbers print as serde_json prints them.
 //!
 //! # Normalized (`normalize=true`)
 //! ferry's choice, stable and a function of meaning only: the compact form

@@ -291,3 +291,106 @@ fn a_type_reused_many_times_is_compared_once() {
         "{found:?}"
     );
 }
+
+#[test]
+fn schemas_java_accepts_parse() {
+    let cases = [
+        (
+            "int default for float",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"float","default":0}]}"#,
+        ),
+        (
+            "int default for double",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"double","default":1}]}"#,
+        ),
+        (
+            "long default",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"long","default":1}]}"#,
+        ),
+        (
+            "bytes default",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"bytes","default":"\u00ff"}]}"#,
+        ),
+        (
+            "null default for nullable",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":["null","string"],"default":null}]}"#,
+        ),
+        (
+            "enum default in field",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"enum","name":"E","symbols":["A","B"]},"default":"B"}]}"#,
+        ),
+        (
+            "fixed default",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"fixed","name":"F","size":2},"default":"ab"}]}"#,
+        ),
+        (
+            "record default",
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"record","name":"I","fields":[{"name":"x","type":"int"}]},"default":{"x":1}}]}"#,
+        ),
+        (
+            "array and map defaults",
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"array","items":"int"},"default":[1,2]},{"name":"m","type":{"type":"map","values":"int"},"default":{}}]}"#,
+        ),
+        (
+            "logical types",
+            r#"{"type":"record","name":"R","fields":[
+            {"name":"u","type":{"type":"string","logicalType":"uuid"}},
+            {"name":"t","type":{"type":"long","logicalType":"timestamp-millis"}},
+            {"name":"d","type":{"type":"int","logicalType":"date"}},
+            {"name":"m","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},
+            {"name":"x","type":{"type":"fixed","name":"Money","size":8,"logicalType":"decimal","precision":18,"scale":4}}]}"#,
+        ),
+        (
+            "unknown logical type",
+            r#"{"type":"string","logicalType":"ferry-special"}"#,
+        ),
+        (
+            "self reference by short name",
+            r#"{"type":"record","name":"Node","namespace":"n","fields":[{"name":"next","type":["null","Node"],"default":null}]}"#,
+        ),
+        (
+            "top-level union of records",
+            r#"[{"type":"record","name":"A","fields":[]},{"type":"record","name":"B","fields":[{"name":"a","type":"A"}]}]"#,
+        ),
+        (
+            "top-level array",
+            r#"{"type":"array","items":{"type":"map","values":"long"}}"#,
+        ),
+        (
+            "same simple name in two namespaces",
+            r#"{"type":"record","name":"a.R","fields":[{"name":"f","type":{"type":"record","name":"b.R","fields":[]}}]}"#,
+        ),
+    ];
+    let mut rejected = Vec::new();
+    for (what, text) in cases {
+        if let Err(e) = AvroSchema::parse(text, &[]) {
+            rejected.push(format!("{what}: {e}"));
+        }
+    }
+    assert!(rejected.is_empty(), "{}", rejected.join("\n"));
+}
+
+#[test]
+fn the_datagen_orders_schema_keeps_its_properties() {
+    let orders = r#"{
+   "namespace":"ksql",
+   "name":"orders",
+   "type":"record",
+   "fields":[
+      {"name":"ordertime","type":{"type":"long","arg.properties":{"range":{"min":1487715775521,"max":1519273364600}}}},
+      {"name":"orderid","type":{"type":"int","arg.properties":{"iteration":{"start":0}}}},
+      {"name":"address","type":{"name":"address","type":"record","fields":[
+         {"name":"zipcode","type":{"type":"long","arg.properties":{"range":{"min":10000,"max":99999}}}}]}}
+   ]
+}"#;
+    assert_eq!(
+        parse(orders).compact(),
+        concat!(
+            r#"{"type":"record","name":"orders","namespace":"ksql","fields":["#,
+            r#"{"name":"ordertime","type":{"type":"long","arg.properties":{"range":{"max":1519273364600,"min":1487715775521}}}},"#,
+            r#"{"name":"orderid","type":{"type":"int","arg.properties":{"iteration":{"start":0}}}},"#,
+            r#"{"name":"address","type":{"type":"record","name":"address","fields":["#,
+            r#"{"name":"zipcode","type":{"type":"long","arg.properties":{"range":{"max":99999,"min":10000}}}}]}}]}"#
+        )
+    );
+}
