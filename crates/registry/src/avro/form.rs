@@ -1,5 +1,5 @@
-//! The textual forms of an Avro schema: [`compact`] (Java's
-//! `Schema.toString()`, the registry's identity key) and [`normalized`]
+//! The textual forms of an Avro schema: `compact` (Java's
+//! `Schema.toString()`, the registry's identity key) and `normalized`
 //! (`normalize=true`).
 //!
 //! Both walk the schema's JSON (already validated by apache-avro) rather than

@@ -157,9 +157,9 @@ impl AvroSchema {
     }
 
     /// Java's `Schema.toString()` form: the registry's identity key ("same
-    /// schema → same ID") and what `GET /schemas/ids/{id}` returns when the
-    /// schema was registered through ferry with `normalize=false` is still the
-    /// client's own text; this is for comparison.
+    /// schema → same ID", Confluent compares `canonicalString()`, which is
+    /// this) and the text to store and serve for a schema registered without
+    /// `normalize=true`.
     pub fn compact(&self) -> &str {
         &self.inner.compact
     }
