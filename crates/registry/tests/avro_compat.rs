@@ -157,6 +157,28 @@ const TABLE: &[Pair] = &[
         false,
         false,
     ),
+    // Aliases are full names qualified by the reader's namespace.
+    pair(
+        "rename namespaced record with short alias",
+        r#"{"type":"record","name":"n.R1","fields":[]}"#,
+        r#"{"type":"record","name":"n.R2","aliases":["R1"],"fields":[]}"#,
+        true,
+        false,
+    ),
+    pair(
+        "alias names another namespace",
+        r#"{"type":"record","name":"m.R1","fields":[]}"#,
+        r#"{"type":"record","name":"n.R2","aliases":["R1"],"fields":[]}"#,
+        false,
+        false,
+    ),
+    pair(
+        "alias with explicit namespace",
+        r#"{"type":"record","name":"m.R1","fields":[]}"#,
+        r#"{"type":"record","name":"n.R2","aliases":["m.R1"],"fields":[]}"#,
+        true,
+        false,
+    ),
     // Nested records.
     pair(
         "nested: add field without default",
@@ -389,6 +411,8 @@ const TABLE: &[Pair] = &[
 /// named types (records, enums, fixed), which Java and the spec honour.
 const APACHE_AVRO_DISAGREES: &[(&str, char)] = &[
     ("rename record with reader alias", 'B'),
+    ("rename namespaced record with short alias", 'B'),
+    ("alias with explicit namespace", 'B'),
     ("enum rename with reader alias", 'B'),
     ("fixed rename with reader alias", 'B'),
 ];
