@@ -372,6 +372,26 @@ async fn contexts_have_their_own_ids() {
         json!([":.ctx:c"])
     );
     assert_eq!(sr.get("/subjects").await.ok(), json!([":.ctx:c", "a", "b"]));
+    // Context-addressed paths.
+    assert_eq!(
+        sr.get("/contexts/.ctx/subjects/c/versions").await.ok(),
+        json!([1])
+    );
+    assert_eq!(
+        sr.get("/contexts/.ctx/subjects").await.ok(),
+        json!([":.ctx:c"])
+    );
+    assert_eq!(
+        sr.get("/contexts/.ctx/schemas/ids/1").await.ok()["schema"],
+        V2_BAD
+    );
+    sr.put("/contexts/.ctx/config", json!({"compatibility": "NONE"}))
+        .await
+        .ok();
+    assert_eq!(
+        sr.get("/config/:.ctx:").await.ok(),
+        json!({"compatibilityLevel": "NONE"})
+    );
     // Unqualified id 1 is the default context's.
     assert_eq!(sr.get("/schemas/ids/1").await.ok()["schema"], V1);
     // Qualified by ?subject=.

@@ -1,6 +1,7 @@
 //! The HTTP API (reference §8.1): one file per resource, shared helpers here.
 
 mod config;
+mod contexts;
 mod schemas;
 mod subjects;
 
@@ -25,16 +26,20 @@ pub(crate) type Params = HashMap<String, String>;
 
 /// The application: every route, Basic authentication in front.
 pub(crate) fn router(registry: Arc<Registry>, auth: RegistryAuth) -> Router {
-    Router::new()
+    let api = Router::new()
         .merge(subjects::routes())
         .merge(schemas::routes())
         .merge(config::routes())
         .fallback(not_found)
+        .with_state(registry);
+    // `/contexts/{ctx}/…` is rewritten before the API routes the request.
+    Router::new()
+        .fallback_service(api)
+        .layer(axum::middleware::from_fn(contexts::rewrite))
         .layer(axum::middleware::from_fn_with_state(
             auth,
             crate::auth::require,
         ))
-        .with_state(registry)
 }
 
 async fn not_found() -> ApiError {
