@@ -636,8 +636,17 @@ fn offsets_sync_and_failover_continue_the_group() {
         }
         if Instant::now() > deadline {
             // Diagnostics: does it ever arrive, and what does the link say?
-            std::thread::sleep(Duration::from_secs(5));
-            let later = committed(&dest, GROUP, TOPIC, PARTITIONS);
+            let late = Instant::now() + Duration::from_secs(10);
+            let mut later = committed(&dest, GROUP, TOPIC, PARTITIONS);
+            while later != on_source && Instant::now() < late {
+                std::thread::sleep(Duration::from_millis(50));
+                later = committed(&dest, GROUP, TOPIC, PARTITIONS);
+            }
+            let arrived = if later == on_source {
+                format!("arrived {:?} after the commit", committed_at.elapsed())
+            } else {
+                format!("still {later:?} 12 s after the commit")
+            };
             let groups = common::ferry_cli(
                 &[
                     "kafka",
@@ -666,7 +675,7 @@ fn offsets_sync_and_failover_continue_the_group() {
                 })
                 .unwrap_or_default();
             panic!(
-                "2 s after the commit, the destination holds {on_dest:?}, the source {on_source:?} (5 s later: {later:?})\nsource groups: {}\nlink: {link}\nconfigs: {configs:?}\n--- dest stderr ---\n{}",
+                "2 s after the commit, the destination holds {on_dest:?}, the source {on_source:?} ({arrived})\nsource groups: {}\nlink: {link}\nconfigs: {configs:?}\n--- dest stderr ---\n{}",
                 groups.stdout,
                 dest.stderr_tail(30000)
             );

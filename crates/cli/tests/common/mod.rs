@@ -825,10 +825,7 @@ pub fn http(method: &str, url: &str, json_body: Option<&str>) -> anyhow::Result<
     let payload = if chunked {
         let mut out = String::new();
         let mut rest = payload;
-        loop {
-            let Some((size, after)) = rest.split_once("\r\n") else {
-                break;
-            };
+        while let Some((size, after)) = rest.split_once("\r\n") {
             let n = usize::from_str_radix(size.trim(), 16)
                 .map_err(|e| anyhow::anyhow!("bad chunk size {size:?}: {e}"))?;
             if n == 0 || after.len() < n {
