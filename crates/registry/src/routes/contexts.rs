@@ -23,9 +23,10 @@ pub(crate) async fn rewrite(mut request: Request, next: Next) -> Response {
 }
 
 fn qualify(context: &str, subject: &str) -> String {
-    if subject.starts_with(":.") || subject.starts_with("%3A.") || subject.starts_with("%3a.") {
-        subject.to_owned()
-    } else if context == "." {
+    let qualified = ["%3A.", "%3a.", ":."]
+        .iter()
+        .any(|p| subject.starts_with(p));
+    if qualified || context == "." {
         subject.to_owned()
     } else {
         format!(":{context}:{subject}")
