@@ -40,6 +40,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    ferry_protocol::guard::tune_for_large_buffers();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Server(args) => server::run(args),

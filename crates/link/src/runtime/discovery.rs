@@ -155,7 +155,10 @@ impl LinkRuntime {
             _ => {}
         }
         let Some(topic) = self.broker.topic(mirror) else {
-            if m.status == MirrorStatus::PendingMirror {
+            let _creating = self.creating.lock();
+            if self.broker.topic(mirror).is_some() {
+                // Created by `add_mirror` meanwhile.
+            } else if m.status == MirrorStatus::PendingMirror {
                 // Created in the record, crashed before the topic: create it.
                 if let Err(e) = self.broker.create_mirror_topic(
                     mirror,
@@ -187,12 +190,17 @@ impl LinkRuntime {
         }
         if source_count > local_count {
             match self.broker.grow_mirror_partitions(mirror, source_count) {
-                Ok(()) => tracing::info!(
-                    mirror,
-                    from = local_count,
-                    to = source_count,
-                    "mirror partitions added"
-                ),
+                Ok(()) => {
+                    tracing::info!(
+                        mirror,
+                        from = local_count,
+                        to = source_count,
+                        "mirror partitions added"
+                    );
+                    // The fetch loop's client learns the new partitions on
+                    // a fresh connection.
+                    self.wake();
+                }
                 Err(e) => tracing::warn!(mirror, "adding partitions: {e}"),
             }
         }
@@ -275,7 +283,8 @@ impl LinkRuntime {
         source: &TopicMetadata,
         configs: BTreeMap<String, String>,
     ) -> Result<(), LinkError> {
-        if self.broker.topic(mirror).is_some() {
+        let _creating = self.creating.lock();
+        if self.broker.topic(mirror).is_some() || self.mirror_status(mirror).is_some() {
             return Err(LinkError::TopicExists(mirror.to_string()));
         }
         let record = MirrorRecord {

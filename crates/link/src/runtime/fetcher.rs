@@ -92,7 +92,7 @@ impl LinkRuntime {
                 }
                 continue;
             }
-            let client = match self.source_client().await {
+            let client = match self.fetch_client().await {
                 Ok(c) => c,
                 Err(e) => {
                     self.source_failed(&e);
@@ -109,8 +109,16 @@ impl LinkRuntime {
                 partition_max_bytes: settings.replica_fetch_max_bytes,
                 isolation: IsolationLevel::ReadUncommitted,
             };
+            // A new ACTIVE mirror, a resume or new configs wake the loop
+            // out of its long poll: the abandoned request's connection is
+            // dropped so its late answer cannot be mistaken for another's.
             let results = tokio::select! {
                 r = client.fetch_many(&targets, &options) => r,
+                _ = self.wake.notified() => {
+                    drop(client);
+                    self.reset_fetch_client().await;
+                    continue;
+                }
                 _ = stop.changed() => return,
             };
             let mut any_ok = false;
@@ -132,6 +140,10 @@ impl LinkRuntime {
                             == Some(kafka_protocol::ResponseError::OffsetOutOfRange)
                         {
                             self.resync_log_start(&client, mirror, &target).await;
+                        } else {
+                            // Unknown partition or topic, stale leadership:
+                            // ask the source again next round.
+                            client.forget_topics();
                         }
                     }
                 }

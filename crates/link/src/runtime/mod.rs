@@ -65,7 +65,14 @@ pub(crate) struct LinkRuntime {
     config: RwLock<(LinkConfig, LinkSettings)>,
     health: Mutex<Health>,
     source: tokio::sync::Mutex<Option<Arc<ferry_client::Client>>>,
+    /// The fetch loop's own client: its long polls would otherwise queue
+    /// every admin request (metadata, ListOffsets, offsets) behind them on
+    /// the one connection a broker answers in order.
+    fetch_source: tokio::sync::Mutex<Option<Arc<ferry_client::Client>>>,
     progress: Mutex<HashMap<(String, i32), PartitionProgress>>,
+    /// Held while a mirror's record and topic are created together, so that
+    /// two creators (REST, auto-create, the crash repair) cannot interleave.
+    pub(crate) creating: Mutex<()>,
     tasks: Mutex<BTreeMap<&'static str, TaskStatus>>,
     /// Woken when mirrors or configs change, so loops need not wait a tick.
     wake: Notify,
@@ -103,7 +110,9 @@ impl LinkRuntime {
             config: RwLock::new((config, settings)),
             health: Mutex::new(Health::default()),
             source: tokio::sync::Mutex::new(None),
+            fetch_source: tokio::sync::Mutex::new(None),
             progress: Mutex::new(HashMap::new()),
+            creating: Mutex::new(()),
             tasks: Mutex::new(BTreeMap::new()),
             wake: Notify::new(),
             stop,
@@ -186,6 +195,9 @@ impl LinkRuntime {
         *self.config.write() = (config, settings);
         // A new bootstrap or credentials take effect on the next connection.
         if let Ok(mut source) = self.source.try_lock() {
+            *source = None;
+        }
+        if let Ok(mut source) = self.fetch_source.try_lock() {
             *source = None;
         }
         self.wake();

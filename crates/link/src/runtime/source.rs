@@ -90,6 +90,22 @@ impl LinkRuntime {
         Ok(client)
     }
 
+    /// The fetch loop's client (see `LinkRuntime::fetch_source`).
+    pub(crate) async fn fetch_client(&self) -> Result<Arc<Client>, ClientError> {
+        let mut slot = self.fetch_source.lock().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(Arc::clone(client));
+        }
+        let client = Arc::new(Client::connect(self.client_config()?).await?);
+        *slot = Some(Arc::clone(&client));
+        Ok(client)
+    }
+
+    /// Drops the fetch loop's client, and with it a long poll in flight.
+    pub(crate) async fn reset_fetch_client(&self) {
+        *self.fetch_source.lock().await = None;
+    }
+
     /// Records a successful exchange with the source.
     pub(crate) fn source_ok(&self) {
         let mut h = self.health.lock();
