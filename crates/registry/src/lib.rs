@@ -22,6 +22,37 @@
 //! tokio::join!(server.run(stopped()), rest.run(stopped()), registry.run(stopped()));
 //! ```
 
+//! # Choices
+//! - Storage: the records are Confluent's (see [`record`]), subjects stored
+//!   qualified. The local store appends to `_schemas` through the partition
+//!   log and fsyncs before answering; the remote store produces with
+//!   `acks=all`. Every write is folded back from the log before the HTTP
+//!   answer, so the in-memory state is always the fold a restart rebuilds.
+//! - IDs are per context: the next id is one more than the highest id the
+//!   fold ever saw in that context, including versions since deleted
+//!   permanently (their SCHEMA record precedes the tombstone in the log).
+//!   Once compaction removes both, such an id could come back; ferry does
+//!   not compact yet.
+//! - The same schema (same type, same canonical form, same references)
+//!   registered in another subject of the same context gets the same id,
+//!   also when the earlier one was soft deleted.
+//! - Compatibility: AVRO by [`avro::check`] at the subject's level (subject,
+//!   then context `:.ctx:`, then global, then BACKWARD); JSON and PROTOBUF
+//!   only refuse a change of schema type (see [`schema`]).
+//! - Modes resolve the same way (subject, context, global, READWRITE).
+//!   Registration with an `id` needs IMPORT; without one, READWRITE; READONLY
+//!   also refuses deletes. IMPORT stores the text verbatim, unchecked.
+//! - Unqualified `GET /schemas/ids/{id}` looks in the default context, then
+//!   in the other contexts when exactly one schema holds the id there.
+//! - `GET /subjects` lists every context's subjects (`subjectPrefix`
+//!   narrows it, `:*:` means all).
+//! - Authentication: HTTP Basic when the broker requires SASL ([`auth`]).
+//!
+//! # Not there yet
+//! Exporters (`/exporters`), `metadata`/`ruleSet`, JSON Schema and Protobuf
+//! compatibility rules, Protobuf/JSON references resolution, https
+//! listeners, `/contexts/{ctx}` DELETE, pagination (`offset`/`limit`).
+
 pub mod auth;
 pub mod avro;
 pub mod error;

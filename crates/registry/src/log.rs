@@ -26,8 +26,9 @@ use crate::error::RegistryError;
 /// The topic's default name (Confluent's `kafkastore.topic` default).
 pub const SCHEMAS_TOPIC: &str = "_schemas";
 
-/// Largest read per call.
-const READ_BYTES: usize = 1 << 20;
+/// Largest read per call: well above any single registry record, so a
+/// whole batch always fits (a truncated batch would stall the fold).
+const READ_BYTES: usize = 8 << 20;
 
 /// A boxed future of a log operation.
 pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, RegistryError>> + Send + 'a>>;
