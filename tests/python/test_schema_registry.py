@@ -1,4 +1,4 @@
-"""confluent-kafka-python's SchemaRegistryClient, AvroSerializer and AvroDeserializer against
+"""confluent-kafka-python's SchemaRegistryClient, Avro and JSON Schema serializers/deserializers against
 ferry's schema registry, unchanged: register, re-register (same id), evolve (compatible accepted,
 incompatible 409), malformed 422/42201, fetch by id, latest version, soft delete, and Avro records
 produced and consumed through a ferry broker in Confluent's wire format (magic 0, 4-byte id).
@@ -183,3 +183,56 @@ def test_basic_auth_when_the_broker_authenticates(ferry_server):
         {"url": url, "basic.auth.user.info": f"{ft.STATIC_USER}:{ft.STATIC_SECRET}"}
     )
     assert client.register_schema(ft.unique("auth") + "-value", Schema(USER_V1, "AVRO")) >= 1
+
+
+ORDER_JSON = """{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order","type":"object",
+  "properties":{"id":{"type":"integer"},"item":{"type":"string"}},"required":["id","item"]}"""
+
+
+def test_json_schema_serde_through_ferry(ferry_server):
+    from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+
+    srv = ferry_server(REGISTRY)
+    url = registry_url(srv)
+    topic = ft.unique("json")
+    ft.create_topic(ft.admin(srv.bootstrap), topic, 1)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    serializer = JSONSerializer(ORDER_JSON, SchemaRegistryClient({"url": url}))
+    orders = [{"id": i, "item": f"item-{i}"} for i in range(3)]
+    payloads = [serializer(o, ctx) for o in orders]
+    registered = SchemaRegistryClient({"url": url}).get_latest_version(f"{topic}-value")
+    assert registered.schema.schema_type == "JSON"
+    # Same schema again: same id.
+    assert (
+        SchemaRegistryClient({"url": url}).register_schema(f"{topic}-value", Schema(ORDER_JSON, "JSON"))
+        == registered.schema_id
+    )
+    with pytest.raises(SchemaRegistryError) as malformed:
+        SchemaRegistryClient({"url": url}).register_schema(f"{topic}-value", Schema("{not json", "JSON"))
+    assert (malformed.value.http_status_code, malformed.value.error_code) == (422, 42201)
+
+    producer = Producer(ft.client_conf(srv.bootstrap))
+    for p in payloads:
+        producer.produce(topic, value=p)
+    assert producer.flush(30) == 0
+    consumer = Consumer(
+        ft.client_conf(
+            srv.bootstrap,
+            {"group.id": ft.unique("g"), "auto.offset.reset": "earliest", "enable.auto.commit": False},
+        )
+    )
+    consumer.subscribe([topic])
+    deserializer = JSONDeserializer(None, schema_registry_client=SchemaRegistryClient({"url": url}))
+    got = []
+    try:
+        polls = 120
+        while len(got) < len(orders) and polls > 0:
+            polls -= 1
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            assert struct.unpack(">bI", msg.value()[:5]) == (0, registered.schema_id)
+            got.append(deserializer(msg.value(), ctx))
+    finally:
+        consumer.close()
+    assert got == orders
