@@ -381,6 +381,30 @@ fn mirrors_are_byte_identical_over_sasl_ssl() {
         let batches = common::assert_partitions_identical(&source, &dest, topic, topic);
         assert!(batches > 0, "{topic}: no batches compared");
     }
+    // What was compared really holds every codec and transaction markers.
+    let mut codecs = BTreeSet::new();
+    let (mut transactional, mut control) = (0, 0);
+    let mut conn = common::RawConn::connect(&dest.bootstrap()).expect("connect dest");
+    for p in 0..PARTITIONS {
+        for b in common::fetch_all_batches(&mut conn, 12, TOPIC, p, 0, T).expect("fetch mirror") {
+            let h = ferry_protocol::batch::validate(&b).expect("mirror batch CRC");
+            codecs.insert(format!("{:?}", h.compression().expect("known codec")));
+            transactional += usize::from(h.is_transactional() && !h.is_control());
+            control += usize::from(h.is_control());
+        }
+    }
+    assert_eq!(
+        codecs,
+        ["Gzip", "Lz4", "None", "Snappy", "Zstd"]
+            .map(String::from)
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        "codecs of the mirrored batches"
+    );
+    assert!(
+        transactional > 0 && control >= 2 * PARTITIONS as usize,
+        "mirror holds {transactional} transactional batches and {control} control batches"
+    );
     let description = common::mirror_description(&dest, "cross-cloud-link", TOPIC).expect("orders");
     let lags = description["mirror_lags"].as_array().expect("mirror_lags");
     assert_eq!(
