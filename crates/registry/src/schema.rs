@@ -11,9 +11,12 @@
 //!   `definitions`/`$defs` objects of schemas; `required` a list of strings).
 //!   Stored as given. Compatibility: only a change of schema type is refused;
 //!   JSON Schema evolution rules are not checked yet.
-//! - PROTOBUF: a light syntax check (balanced braces, at least one
-//!   `message`, `enum` or `service`, an optional `syntax` statement naming
-//!   proto2/proto3). Stored as given. Compatibility as for JSON.
+//! - PROTOBUF: the `.proto` text gets a light syntax check (balanced braces,
+//!   at least one `message`, `enum` or `service`, an optional `syntax`
+//!   statement naming proto2/proto3); the base64 `FileDescriptorProto` form
+//!   (what confluent-kafka-python's serializer sends) must decode to valid
+//!   protobuf wire format. Stored as given, served as stored (the `format`
+//!   query parameter is not applied). Compatibility as for JSON.
 
 use serde_json::Value;
 
@@ -158,6 +161,9 @@ fn check_json_schema(value: &Value, at: &str) -> Result<(), String> {
 }
 
 fn check_protobuf(text: &str) -> Result<(), String> {
+    if let Some(bytes) = serialized_descriptor(text) {
+        return check_wire_format(&bytes, 0);
+    }
     let mut depth: i64 = 0;
     let mut in_string: Option<char> = None;
     let mut chars = text.chars().peekable();
@@ -238,6 +244,74 @@ fn check_protobuf(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The bytes of a base64 `FileDescriptorProto` (one token, standard
+/// alphabet, padded), or `None` for `.proto` text.
+fn serialized_descriptor(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = text.trim();
+    if text.is_empty() || text.contains(char::is_whitespace) || text.contains(['{', ';']) {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// Walks protobuf wire format: every field a valid tag and wire type, every
+/// length within the buffer; length-delimited fields that parse as messages
+/// are walked too, up to a depth limit.
+fn check_wire_format(bytes: &[u8], depth: usize) -> Result<(), String> {
+    fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = *bytes.get(*at)?;
+            *at += 1;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let bad = || "not a serialized FileDescriptorProto".to_owned();
+    if bytes.is_empty() && depth == 0 {
+        return Err(bad());
+    }
+    let mut at = 0;
+    while at < bytes.len() {
+        let tag = varint(bytes, &mut at).ok_or_else(bad)?;
+        if tag >> 3 == 0 {
+            return Err(bad());
+        }
+        match tag & 7 {
+            0 => {
+                varint(bytes, &mut at).ok_or_else(bad)?;
+            }
+            1 => {
+                at = at
+                    .checked_add(8)
+                    .filter(|e| *e <= bytes.len())
+                    .ok_or_else(bad)?
+            }
+            5 => {
+                at = at
+                    .checked_add(4)
+                    .filter(|e| *e <= bytes.len())
+                    .ok_or_else(bad)?
+            }
+            2 => {
+                let len =
+                    usize::try_from(varint(bytes, &mut at).ok_or_else(bad)?).map_err(|_| bad())?;
+                let end = at
+                    .checked_add(len)
+                    .filter(|e| *e <= bytes.len())
+                    .ok_or_else(bad)?;
+                at = end;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +338,9 @@ mod tests {
         assert!(!ok("syntax = \"proto3\"; message M { string a = 1; "));
         assert!(!ok("syntax = \"proto9\"; message M {}"));
         assert!(!ok("hello"));
+        // base64 FileDescriptorProto: name "a.proto" (field 1), package "x" (field 2).
+        assert!(ok("CgdhLnByb3RvEgF4"));
+        // Truncated: field 1 claims 7 bytes, 2 follow.
+        assert!(!ok("CgdhLg=="));
     }
 }
