@@ -1038,3 +1038,64 @@ fn mirrors_follow_source_partitions_and_deletion_but_not_internal_topics() {
         "/metrics does not mention the mirror: {metrics}"
     );
 }
+
+#[test]
+fn unreachable_source_shows_source_unavailable_and_recovers() {
+    let mut source = FerryServer::start(&[]);
+    let dest = start_destination(&[]);
+    let rt = runtime();
+    const TOPIC: &str = "feed";
+    create_topic(&rt, &source, TOPIC, 2);
+    let first: Vec<String> = (0..20).map(|i| format!("before-{i}")).collect();
+    produce_values(&rt, &source, TOPIC, 2, &first);
+    link_create(
+        &dest,
+        &source,
+        "flaky-link",
+        &source.bootstrap(),
+        &[
+            "--config",
+            "availability.check.ms=500,availability.check.consecutive.failure.threshold=2",
+        ],
+    );
+    kafka_rest_cli(&dest, &["mirror", "create", TOPIC, "--link", "flaky-link"]);
+    common::wait_caught_up(&source, &dest, TOPIC, TOPIC, CATCH_UP);
+
+    // The source goes away: the mirror says so.
+    let status = source.terminate();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "source stop: {status:?}"
+    );
+    common::wait_mirror(&dest, "flaky-link", TOPIC, "SOURCE_UNAVAILABLE", T, |m| {
+        m["mirror_status"] == "SOURCE_UNAVAILABLE"
+    });
+    let (_, link) = common::rest_call(&dest, "GET", "/links/flaky-link", None);
+    assert_eq!(
+        link["link_state"], "UNAVAILABLE",
+        "link while the source is down: {link}"
+    );
+    // Reads of the mirror still work meanwhile.
+    assert_eq!(
+        common::log_end_offsets(&dest.bootstrap(), TOPIC)
+            .expect("mirror offsets while the source is down")
+            .iter()
+            .sum::<i64>(),
+        20
+    );
+
+    // It comes back by itself and mirrors what was written since.
+    source.restart();
+    let second: Vec<String> = (0..20).map(|i| format!("after-{i}")).collect();
+    produce_values(&rt, &source, TOPIC, 2, &second);
+    common::wait_mirror(&dest, "flaky-link", TOPIC, "ACTIVE again", CATCH_UP, |m| {
+        m["mirror_status"] == "ACTIVE"
+    });
+    common::wait_caught_up(&source, &dest, TOPIC, TOPIC, CATCH_UP);
+    common::assert_partitions_identical(&source, &dest, TOPIC, TOPIC);
+    let (_, link) = common::rest_call(&dest, "GET", "/links/flaky-link", None);
+    assert_eq!(
+        link["link_state"], "ACTIVE",
+        "link after the source returned: {link}"
+    );
+}
