@@ -50,8 +50,8 @@
 //!
 //! # Not there yet
 //! Exporters (`/exporters`), `metadata`/`ruleSet`, JSON Schema and Protobuf
-//! compatibility rules, Protobuf/JSON references resolution, https
-//! listeners, `/contexts/{ctx}` DELETE, pagination (`offset`/`limit`).
+//! compatibility rules (their references are checked to exist, not parsed),
+//! the `format` query parameter, https listeners, `DELETE /contexts/{ctx}`.
 
 pub mod auth;
 pub mod avro;

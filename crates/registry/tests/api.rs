@@ -37,6 +37,14 @@ async fn register_is_idempotent_and_ids_are_shared_across_subjects() {
         json!(["other-value", "users-value"])
     );
     assert_eq!(
+        sr.get("/subjects?offset=1&limit=1").await.ok(),
+        json!(["users-value"])
+    );
+    assert_eq!(
+        sr.get("/subjects?offset=0&limit=-1").await.ok(),
+        json!(["other-value", "users-value"])
+    );
+    assert_eq!(
         sr.get("/subjects?subjectPrefix=users").await.ok(),
         json!(["users-value"])
     );

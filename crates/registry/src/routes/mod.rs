@@ -75,6 +75,24 @@ pub(crate) fn flag(params: &Params, name: &str) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// Confluent's `offset`/`limit` paging of list answers (`limit` -1 or
+/// absent: everything).
+pub(crate) fn page<T>(items: Vec<T>, params: &Params) -> Vec<T> {
+    let offset = params
+        .get("offset")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let limit = params
+        .get("limit")
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|l| usize::try_from(l).ok());
+    let rest = items.into_iter().skip(offset);
+    match limit {
+        Some(l) => rest.take(l).collect(),
+        None => rest.collect(),
+    }
+}
+
 /// A version path segment: `latest` or `-1` → -1, else 1..2^31-1.
 pub(crate) fn parse_version(text: &str) -> Result<i32, ApiError> {
     if text.eq_ignore_ascii_case("latest") {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{Params, SchemaBody, flag, ok, raw};
+use super::{Params, SchemaBody, flag, ok, page, raw};
 use crate::error::ApiError;
 use crate::record::SchemaReference;
 use crate::state::Version;
@@ -128,9 +128,9 @@ async fn types() -> Response {
     ok(["JSON", "PROTOBUF", "AVRO"])
 }
 
-async fn contexts(State(registry): State<Arc<Registry>>) -> Response {
+async fn contexts(State(registry): State<Arc<Registry>>, Query(q): Query<Params>) -> Response {
     let contexts: Vec<String> = registry.state().contexts().into_iter().collect();
-    ok(contexts)
+    ok(page(contexts, &q))
 }
 
 async fn list_schemas(State(registry): State<Arc<Registry>>, Query(q): Query<Params>) -> Response {
@@ -156,5 +156,5 @@ async fn list_schemas(State(registry): State<Arc<Registry>>, Query(q): Query<Par
             out.extend(live.into_iter().map(SchemaBody::from));
         }
     }
-    ok(out)
+    ok(page(out, &q))
 }

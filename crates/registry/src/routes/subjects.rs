@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::{Params, SchemaBody, body, flag, ok, parse_version, raw};
+use super::{Params, SchemaBody, body, flag, ok, page, parse_version, raw};
 use crate::error::ApiError;
 use crate::record::SchemaReference;
 use crate::store::{NewSchema, Registry};
@@ -102,7 +102,7 @@ async fn list_subjects(State(registry): State<Arc<Registry>>, Query(q): Query<Pa
         })
         .map(|(s, _)| s)
         .collect();
-    ok(subjects)
+    ok(page(subjects, &q))
 }
 
 async fn list_versions(
@@ -121,7 +121,7 @@ async fn list_versions(
     if versions.is_empty() {
         return Err(ApiError::subject_not_found(&subject));
     }
-    Ok(ok(versions))
+    Ok(ok(page(versions, &q)))
 }
 
 fn find_version(
