@@ -301,7 +301,24 @@ impl Registry {
                     .flat_map(|(_, vs)| vs.values())
                     .find(|v| same(v))
                     .map(|v| v.id)
-                    .unwrap_or_else(|| state.max_ids.get(&q.context).copied().unwrap_or(0) + 1),
+                    .map_or_else(
+                        || {
+                            state
+                                .max_ids
+                                .get(&q.context)
+                                .copied()
+                                .unwrap_or(0)
+                                .max(0)
+                                .checked_add(1)
+                                .ok_or_else(|| {
+                                    ApiError::store(format!(
+                                        "no schema id left in context {}",
+                                        q.context
+                                    ))
+                                })
+                        },
+                        Ok,
+                    )?,
             };
             let all = state.versions(subject, true);
             let version = match schema.version.filter(|v| *v > 0) {
@@ -315,7 +332,16 @@ impl Registry {
                     }
                     v
                 }
-                None => all.last().map_or(1, |v| v.version + 1),
+                None => all
+                    .last()
+                    .map_or(Some(1), |v| v.version.checked_add(1))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                            42202,
+                            format!("Subject {subject} has no version number left"),
+                        )
+                    })?,
             };
             let value = SchemaValue {
                 subject: subject.to_owned(),

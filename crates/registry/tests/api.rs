@@ -356,6 +356,23 @@ async fn modes_gate_writes_and_imports() {
     )
     .await
     .error(422, 42207);
+    // Imported extremes do not overflow the next id or version.
+    sr.post(
+        "/subjects/:.imp:max/versions",
+        json!({"schema": "\"int\"", "id": i32::MAX, "version": i32::MAX}),
+    )
+    .await
+    .ok();
+    sr.put("/mode/:.imp:?force=true", json!({"mode": "READWRITE"}))
+        .await
+        .ok();
+    sr.register(":.imp:fresh", "\"long\"")
+        .await
+        .error(500, 50001);
+    sr.register(":.imp:max", "\"int\"").await.ok();
+    sr.put("/mode/:.imp:?force=true", json!({"mode": "IMPORT"}))
+        .await
+        .ok();
     // IMPORT on a non-empty context needs force.
     sr.put("/mode/:.imp:", json!({"mode": "IMPORT"}))
         .await
