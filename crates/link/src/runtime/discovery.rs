@@ -56,7 +56,7 @@ impl LinkRuntime {
                     }
                 }
             }
-            if !self.pause_for(interval).await {
+            if !self.pause_for(interval, &self.wake_discovery).await {
                 return;
             }
         }

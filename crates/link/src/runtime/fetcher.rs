@@ -80,14 +80,20 @@ impl LinkRuntime {
             let settings = self.settings();
             let backoff = Duration::from_millis(settings.replica_fetch_backoff_ms.max(10));
             if settings.cluster_link_paused {
-                if !self.pause_for(Duration::from_secs(1)).await {
+                if !self
+                    .pause_for(Duration::from_secs(1), &self.wake_fetch)
+                    .await
+                {
                     return;
                 }
                 continue;
             }
             let (names, targets) = self.fetch_targets();
             if targets.is_empty() {
-                if !self.pause_for(Duration::from_millis(500)).await {
+                if !self
+                    .pause_for(Duration::from_millis(500), &self.wake_fetch)
+                    .await
+                {
                     return;
                 }
                 continue;
@@ -96,7 +102,7 @@ impl LinkRuntime {
                 Ok(c) => c,
                 Err(e) => {
                     self.source_failed(&e);
-                    if !self.pause_for(backoff).await {
+                    if !self.pause_for(backoff, &self.wake_fetch).await {
                         return;
                     }
                     continue;
@@ -114,7 +120,7 @@ impl LinkRuntime {
             // dropped so its late answer cannot be mistaken for another's.
             let results = tokio::select! {
                 r = client.fetch_many(&targets, &options) => r,
-                _ = self.wake.notified() => {
+                _ = self.wake_fetch.notified() => {
                     drop(client);
                     self.reset_fetch_client().await;
                     continue;
@@ -152,10 +158,13 @@ impl LinkRuntime {
                 self.source_ok();
             } else if let Some(e) = failure {
                 self.source_failed(&e);
-                if !self.pause_for(backoff).await {
+                if !self.pause_for(backoff, &self.wake_fetch).await {
                     return;
                 }
-            } else if !self.pause_for(Duration::from_millis(50)).await {
+            } else if !self
+                .pause_for(Duration::from_millis(50), &self.wake_fetch)
+                .await
+            {
                 return;
             }
         }

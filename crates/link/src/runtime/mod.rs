@@ -75,7 +75,10 @@ pub(crate) struct LinkRuntime {
     pub(crate) creating: Mutex<()>,
     tasks: Mutex<BTreeMap<&'static str, TaskStatus>>,
     /// Woken when mirrors or configs change, so loops need not wait a tick.
-    wake: Notify,
+    /// One per loop, woken with `notify_one`, whose stored permit also
+    /// reaches a loop that was busy at the time of the change.
+    pub(crate) wake_fetch: Notify,
+    pub(crate) wake_discovery: Notify,
     stop: watch::Sender<bool>,
     handles: Mutex<Vec<JoinHandle<()>>>,
     /// Totals for metrics.
@@ -114,7 +117,8 @@ impl LinkRuntime {
             progress: Mutex::new(HashMap::new()),
             creating: Mutex::new(()),
             tasks: Mutex::new(BTreeMap::new()),
-            wake: Notify::new(),
+            wake_fetch: Notify::new(),
+            wake_discovery: Notify::new(),
             stop,
             handles: Mutex::new(Vec::new()),
             bytes_total: AtomicU64::new(0),
@@ -135,7 +139,8 @@ impl LinkRuntime {
     /// Stops the link's tasks and waits for them.
     pub(crate) async fn stop(&self) {
         let _ = self.stop.send(true);
-        self.wake.notify_waiters();
+        self.wake_fetch.notify_waiters();
+        self.wake_discovery.notify_waiters();
         let handles: Vec<_> = std::mem::take(&mut *self.handles.lock());
         for h in handles {
             h.abort();
@@ -144,21 +149,22 @@ impl LinkRuntime {
     }
 
     /// Sleeps `d`, or less when woken or stopped. Returns false once stopped.
-    pub(crate) async fn pause_for(&self, d: Duration) -> bool {
+    pub(crate) async fn pause_for(&self, d: Duration, wake: &Notify) -> bool {
         let mut stop = self.stop.subscribe();
         if *stop.borrow() {
             return false;
         }
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = self.wake.notified() => {}
+            _ = wake.notified() => {}
             _ = stop.changed() => {}
         }
         !*self.stop.borrow()
     }
 
     pub(crate) fn wake(&self) {
-        self.wake.notify_waiters();
+        self.wake_fetch.notify_one();
+        self.wake_discovery.notify_one();
     }
 
     pub(crate) fn name(&self) -> String {
