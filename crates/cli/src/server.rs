@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use ferry_broker::{BrokerConfig, Server};
 use ferry_link::LinkManager;
+use ferry_registry::RegistryServer;
 use ferry_rest::RestServer;
 
 /// Arguments of `ferry server`.
@@ -47,6 +48,11 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
                     .context("starting the REST listeners (rest.listeners)")?,
             )
         };
+        // The schema registry (Confluent's REST API), on
+        // `schema.registry.listeners` when it is set.
+        let registry = RegistryServer::from_broker(std::sync::Arc::clone(&broker))
+            .await
+            .context("starting the schema registry (schema.registry.listeners)")?;
         // Tests and scripts read these lines to learn the bound ports.
         for (name, host, port) in server.endpoints() {
             println!("ferry server: listener {name} on {host}:{port}");
@@ -56,6 +62,9 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
                 println!("ferry server: rest listener on {addr}");
             }
         }
+        for addr in registry.local_addrs() {
+            println!("ferry server: schema registry listener on {addr}");
+        }
         println!("ferry server: ready (cluster id {})", broker.cluster_id());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let rest_task = rest.map(|rest| {
@@ -64,6 +73,12 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
                 let _ = stop.wait_for(|s| *s).await;
             }))
         });
+        let registry_task = {
+            let mut stop = stop_rx.clone();
+            tokio::spawn(registry.run(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }))
+        };
         let shutdown = async move {
             shutdown_signal().await;
             let _ = stop_tx.send(true);
@@ -73,6 +88,7 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         if let Some(task) = rest_task {
             let _ = task.await;
         }
+        let _ = registry_task.await;
         anyhow::Ok(())
     })
 }
