@@ -118,6 +118,30 @@ unsafe impl GlobalAlloc for GuardedAllocator {
     }
 }
 
+/// Makes glibc keep and reuse the multi-MiB buffers of fetch responses and
+/// mirror appends instead of returning them to the kernel after each one.
+///
+/// With glibc's dynamic thresholds a freed 10 MiB response buffer may be
+/// unmapped or trimmed, and the next one then costs fresh pages that the
+/// kernel must zero (measured in BENCHMARKS.md, "Cluster link": a third of
+/// the source's CPU while serving a link went to page faults and clearing
+/// pages, and its CPU per GB varied threefold with the allocator's history).
+/// Buffers up to 32 MiB (glibc's largest mmap threshold) now come from the
+/// heap, and up to 1 GiB of free heap is kept before trimming. Allocations
+/// of 1 GiB and more still go through [`GuardedAllocator`]'s lazy mapping.
+/// A no-op outside glibc.
+pub fn tune_for_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only changes malloc parameters; it is called once,
+        // at start-up, before other threads exist.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,30 +172,6 @@ mod tests {
             let q = a.realloc(p, layout, 128);
             assert!(!q.is_null());
             a.dealloc(q, Layout::from_size_align(128, 8).unwrap());
-        }
-    }
-}
-
-/// Makes glibc keep and reuse the multi-MiB buffers of fetch responses and
-/// mirror appends instead of returning them to the kernel after each one.
-///
-/// With glibc's dynamic thresholds a freed 10 MiB response buffer may be
-/// unmapped or trimmed, and the next one then costs fresh pages that the
-/// kernel must zero (measured in BENCHMARKS.md, "Cluster link": a third of
-/// the source's CPU while serving a link went to page faults and clearing
-/// pages, and its CPU per GB varied threefold with the allocator's history).
-/// Buffers up to 32 MiB (glibc's largest mmap threshold) now come from the
-/// heap, and up to 1 GiB of free heap is kept before trimming. Allocations
-/// of 1 GiB and more still go through [`GuardedAllocator`]'s lazy mapping.
-/// A no-op outside glibc.
-pub fn tune_for_large_buffers() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallopt only changes malloc parameters; it is called once,
-        // at start-up, before other threads exist.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
         }
     }
 }
