@@ -1099,3 +1099,162 @@ fn unreachable_source_shows_source_unavailable_and_recovers() {
         "link after the source returned: {link}"
     );
 }
+
+/// The configs of a topic as DescribeConfigs reports them: name → (value,
+/// whether it is a topic-level override).
+fn topic_configs(
+    rt: &tokio::runtime::Runtime,
+    server: &FerryServer,
+    topic: &str,
+) -> BTreeMap<String, (Option<String>, bool)> {
+    use rdkafka::admin::{ConfigSource, ResourceSpecifier};
+    let results = rt
+        .block_on(admin(server).describe_configs(
+            [&ResourceSpecifier::Topic(topic)],
+            &AdminOptions::new().request_timeout(Some(T)),
+        ))
+        .expect("describe_configs request");
+    let resource = results
+        .into_iter()
+        .next()
+        .expect("one resource")
+        .expect("describe_configs result");
+    resource
+        .entries
+        .into_iter()
+        .map(|e| {
+            let dynamic = matches!(e.source, ConfigSource::DynamicTopic);
+            (e.name, (e.value, dynamic))
+        })
+        .collect()
+}
+
+fn alter_topic_config(
+    rt: &tokio::runtime::Runtime,
+    server: &FerryServer,
+    topic: &str,
+    entries: &[(&str, &str)],
+) -> Result<(), String> {
+    use rdkafka::admin::AlterConfig;
+    let mut alter = AlterConfig::new(rdkafka::admin::ResourceSpecifier::Topic(topic));
+    for (k, v) in entries {
+        alter = alter.set(k, v);
+    }
+    let results = rt
+        .block_on(
+            admin(server).alter_configs([&alter], &AdminOptions::new().request_timeout(Some(T))),
+        )
+        .map_err(|e| e.to_string())?;
+    match results.into_iter().next() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err((_, code))) => Err(format!("{code:?}")),
+        None => Err("no result".into()),
+    }
+}
+
+/// Topic config sync (reference §1.8): the source topic's overrides reach
+/// the mirror every `topic.config.sync.ms`, changes too; the configs the link
+/// owns cannot be set on the mirror.
+#[test]
+fn topic_configs_follow_the_source() {
+    let source = FerryServer::start(&[]);
+    let dest = start_destination(&[]);
+    let rt = runtime();
+    const TOPIC: &str = "configured";
+    create_topic(&rt, &source, TOPIC, 1);
+    alter_topic_config(
+        &rt,
+        &source,
+        TOPIC,
+        &[("retention.ms", "3600000"), ("max.message.bytes", "200000")],
+    )
+    .expect("configure the source topic");
+    link_create(
+        &dest,
+        &source,
+        "cfg-link",
+        &source.bootstrap(),
+        &["--config", "topic.config.sync.ms=500"],
+    );
+    kafka_rest_cli(&dest, &["mirror", "create", TOPIC, "--link", "cfg-link"]);
+    let want = |retention: &str| {
+        let configs = topic_configs(&rt, &dest, TOPIC);
+        let get = |k: &str| configs.get(k).cloned();
+        (get("retention.ms") == Some((Some(retention.to_string()), true))
+            && get("max.message.bytes") == Some((Some("200000".into()), true)))
+        .then_some(())
+        .ok_or(configs)
+    };
+    common::wait_for(
+        "the mirror to take the source's configs",
+        Duration::from_secs(20),
+        || want("3600000").ok(),
+    );
+    // A change at the source follows.
+    alter_topic_config(
+        &rt,
+        &source,
+        TOPIC,
+        &[("retention.ms", "7200000"), ("max.message.bytes", "200000")],
+    )
+    .expect("change the source topic");
+    common::wait_for(
+        "the mirror to follow the source's change",
+        Duration::from_secs(20),
+        || want("7200000").ok(),
+    );
+    // An always-synced config cannot be set on the mirror (raw AlterConfigs:
+    // the answer's per-resource error is checked directly).
+    let (code, message) = raw_alter_topic_config(
+        &dest.bootstrap(),
+        TOPIC,
+        &[("retention.ms", "7200000"), ("max.message.bytes", "100")],
+    );
+    assert_eq!(
+        code, 40,
+        "setting max.message.bytes on a mirror: error {code} {message:?} (want INVALID_CONFIG)"
+    );
+    assert!(
+        message.unwrap_or_default().contains("max.message.bytes"),
+        "the error names the config"
+    );
+    assert_eq!(
+        topic_configs(&rt, &dest, TOPIC)
+            .get("max.message.bytes")
+            .cloned(),
+        Some((Some("200000".into()), true)),
+        "the refused change must not apply"
+    );
+}
+
+/// AlterConfigs v1 on one topic; the resource's error code and message.
+fn raw_alter_topic_config(
+    addr: &str,
+    topic: &str,
+    entries: &[(&str, &str)],
+) -> (i16, Option<String>) {
+    use kafka_protocol::messages::AlterConfigsRequest;
+    use kafka_protocol::messages::alter_configs_request::{AlterConfigsResource, AlterableConfig};
+    use kafka_protocol::protocol::StrBytes;
+    let configs = entries
+        .iter()
+        .map(|(k, v)| {
+            AlterableConfig::default()
+                .with_name(StrBytes::from_string((*k).to_string()))
+                .with_value(Some(StrBytes::from_string((*v).to_string())))
+        })
+        .collect();
+    let req = AlterConfigsRequest::default().with_resources(vec![
+        AlterConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(StrBytes::from_string(topic.to_string()))
+            .with_configs(configs),
+    ]);
+    let mut conn = common::RawConn::connect(addr).expect("connect");
+    let resp = conn.call(1, &req).expect("AlterConfigs");
+    let r = resp.responses.first().expect("one resource");
+    (
+        r.error_code,
+        r.error_message.as_ref().map(|m| m.to_string()),
+    )
+}
