@@ -564,7 +564,14 @@ fn load_or_create_cluster_id(data_dir: &Path, node_id: i32) -> Result<String, Ca
 /// A random UUID in Kafka's cluster-id form: URL-safe base64, no padding, 22 chars.
 pub fn new_cluster_id() -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes())
+    // As Kafka's `Uuid.randomUuid()`: never start with '-', which command
+    // lines would read as a flag (`--source-cluster -Ee9…`).
+    loop {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());
+        if !id.starts_with('-') {
+            return id;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub(crate) struct RestArgs {
     /// Kafka cluster ID. When omitted, the REST API is asked for its clusters
     /// (GET /v3/clusters) and the only one is used (a ferry convenience; the
     /// `confluent` CLI requires it).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     pub(crate) cluster: Option<String>,
     /// API key for HTTP basic authentication towards the REST API.
     #[arg(long, env = "FERRY_API_KEY", value_name = "KEY")]

@@ -17,7 +17,7 @@ pub(crate) struct CreateArgs {
     link: String,
     /// Source cluster ID (`source_cluster_id`); the server checks it against
     /// the source unless --no-validate.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     source_cluster: Option<String>,
     /// Bootstrap server address of the source cluster; may instead be set in
     /// the config as bootstrap.servers.
@@ -205,6 +205,30 @@ pub(crate) async fn run(args: CreateArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Kafka cluster ids are base64url and may start with '-' (ferry no
+    /// longer mints such ids, but other clusters do).
+    #[test]
+    fn cluster_ids_may_start_with_a_hyphen() {
+        #[derive(Debug, clap::Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            create: CreateArgs,
+        }
+        let parsed = <Wrap as clap::Parser>::try_parse_from([
+            "create",
+            "l",
+            "--source-cluster",
+            "-Ee9YZo6TqiKT7iZiGAQaA",
+            "--cluster",
+            "-AbC",
+        ])
+        .expect("hyphen-led ids parse");
+        assert_eq!(
+            parsed.create.source_cluster.as_deref(),
+            Some("-Ee9YZo6TqiKT7iZiGAQaA")
+        );
+    }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
