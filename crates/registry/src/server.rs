@@ -76,7 +76,8 @@ impl RegistryServer {
             .get(LISTENERS_PROPERTY)
             .map(|v| vec![v.clone()])
             .unwrap_or_default();
-        let auth = RegistryAuth::from_broker_config(config)?;
+        let auth = RegistryAuth::from_broker_config(config)
+            .map_err(|e| RegistryError::Auth(e.to_string()))?;
         let store: BTreeMap<String, String> = config
             .props
             .iter()

@@ -90,8 +90,9 @@ impl RestAuth {
     }
 
     /// Checks the request's `Authorization` header; `Ok` when authentication
-    /// is off or the credentials are right.
-    pub(crate) async fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    /// is off or the credentials are right, else the 401 message. The
+    /// schema registry checks its requests with this too.
+    pub async fn authorize(&self, headers: &HeaderMap) -> Result<(), String> {
         let Some(verifier) = &self.verifier else {
             return Ok(());
         };
@@ -105,10 +106,15 @@ impl RestAuth {
         if accepted {
             Ok(())
         } else {
-            Err(ApiError::unauthorized(
-                "Unauthorized: invalid API key or secret (HTTP Basic credentials)",
-            ))
+            Err("Unauthorized: invalid API key or secret (HTTP Basic credentials)".into())
         }
+    }
+
+    /// [`Self::authorize`] as the REST API's error.
+    pub(crate) async fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        self.authorize(headers)
+            .await
+            .map_err(ApiError::unauthorized)
     }
 }
 
@@ -122,11 +128,10 @@ fn verify(verifier: &Authenticator, user: &str, password: &str) -> bool {
 }
 
 /// The user and password of an `Authorization: Basic …` header.
-fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> {
+fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), String> {
     let missing = || {
-        ApiError::unauthorized(
-            "Unauthorized: this server requires HTTP Basic authentication with an API key and secret",
-        )
+        "Unauthorized: this server requires HTTP Basic authentication with an API key and secret"
+            .to_owned()
     };
     let value = headers
         .get(header::AUTHORIZATION)
@@ -135,11 +140,11 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> 
         .map_err(|_| missing())?;
     let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(missing)?;
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(ApiError::unauthorized(format!(
+        return Err(format!(
             "Unauthorized: the {scheme} scheme is not supported; use HTTP Basic with an API key and secret"
-        )));
+        ));
     }
-    let malformed = || ApiError::unauthorized("Unauthorized: malformed HTTP Basic credentials");
+    let malformed = || "Unauthorized: malformed HTTP Basic credentials".to_owned();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|_| malformed())?;

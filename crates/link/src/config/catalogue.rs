@@ -570,12 +570,7 @@ pub const PRINTABLE: &[&str] = &[
 
 /// Topic configs always synced; `topic.config.sync.include` must list them
 /// (reference §1.8).
-pub const ALWAYS_SYNCED_TOPIC_CONFIGS: &[&str] = &[
-    "cleanup.policy",
-    "max.message.bytes",
-    "message.timestamp.type",
-    "message.timestamp.difference.max.ms",
-];
+pub const ALWAYS_SYNCED_TOPIC_CONFIGS: &[&str] = ferry_broker::mirror::ALWAYS_SYNCED;
 
 /// A feature switch and the filter config cleared when it is turned off
 /// after having been on ("existing filters will be cleared").

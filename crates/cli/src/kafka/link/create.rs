@@ -48,33 +48,9 @@ pub(crate) struct CreateArgs {
     rest: RestArgs,
 }
 
-/// The configs the CLI may print back: never a secret (reference §2.4).
-const PRINTABLE_CONFIGS: &[&str] = &[
-    "bootstrap.servers",
-    "connection.mode",
-    "link.mode",
-    "consumer.offset.sync.enable",
-    "consumer.offset.group.filters",
-    "consumer.offset.sync.ms",
-    "consumer.group.prefix.enable",
-    "acl.sync.enable",
-    "acl.filters",
-    "acl.sync.ms",
-    "auto.create.mirror.topics.enable",
-    "auto.create.mirror.topics.filters",
-    "cluster.link.prefix",
-    "topic.config.sync.ms",
-    "topic.config.sync.include",
-    "mirror.start.offset.spec",
-    "security.protocol",
-    "sasl.mechanism",
-    "local.security.protocol",
-    "local.sasl.mechanism",
-];
-
 /// Whether a config's value may be shown.
 pub(crate) fn is_printable(name: &str) -> bool {
-    PRINTABLE_CONFIGS.contains(&name)
+    ferry_link::config::PRINTABLE.contains(&name)
 }
 
 /// The JAAS line for SASL PLAIN with an API key, exactly as the `confluent`
