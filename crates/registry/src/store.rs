@@ -37,6 +37,9 @@ pub struct Registry {
     state: RwLock<State>,
     /// Serialises writers: check, append, fold.
     writer: tokio::sync::Mutex<()>,
+    /// The fold's next offset, published after every fold that moved it:
+    /// what exporters wait on to follow new records within a moment.
+    folded: tokio::sync::watch::Sender<i64>,
 }
 
 /// Confluent's 42205 message for a subject that is not writable.
@@ -69,6 +72,7 @@ impl Registry {
             log,
             state: RwLock::new(State::default()),
             writer: tokio::sync::Mutex::new(()),
+            folded: tokio::sync::watch::Sender::new(0),
         });
         registry.catch_up().await?;
         Ok(registry)
@@ -98,6 +102,7 @@ impl Registry {
             }
             if read.next_offset > state.next_offset {
                 state.next_offset = read.next_offset;
+                self.folded.send_replace(state.next_offset);
             } else if read.records.is_empty() {
                 // Nothing readable yet (a remote log racing its high
                 // watermark): stop; the follower or the next write retries.
@@ -121,6 +126,18 @@ impl Registry {
             () = stop => {}
             () = follow => {}
         }
+    }
+
+    /// The log the registry folds (exporters read its records in order).
+    pub fn log(&self) -> &Arc<dyn SchemaLog> {
+        &self.log
+    }
+
+    /// Watches the fold's next offset: changes whenever new records were
+    /// folded (this process's writes at once; a shared remote log's within
+    /// the follower's poll).
+    pub fn folded(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.folded.subscribe()
     }
 
     /// A snapshot of the state for reads.
