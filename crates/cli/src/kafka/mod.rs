@@ -3,7 +3,7 @@
 //! Every command connects with [`ferry_client`] using the shared
 //! [`args::ConnectionArgs`] flags and prints a table, or JSON/YAML with `-o`.
 
-mod args;
+pub(crate) mod args;
 mod consume;
 mod group;
 mod link;
