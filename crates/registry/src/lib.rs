@@ -10,6 +10,8 @@
 //! - [`log`]: [`SchemaLog`], the `_schemas` topic on the local broker or on
 //!   any Kafka cluster.
 //! - [`state`]: the fold of the log; [`store`]: [`Registry`], the operations.
+//! - [`client`]: [`client::RegistryClient`], a client of any
+//!   Confluent-compatible registry (exporters, the CLI).
 //! - `routes`: the HTTP API; [`auth`]: HTTP Basic; [`server`]:
 //!   [`RegistryServer`].
 //!
@@ -55,6 +57,7 @@
 
 pub mod auth;
 pub mod avro;
+pub mod client;
 pub mod error;
 pub mod log;
 pub mod record;
