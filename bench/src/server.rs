@@ -35,7 +35,8 @@ impl Server {
             .arg("--data-dir")
             .arg(data_dir.join("data"))
             .args(["--override", "listeners=PLAINTEXT://127.0.0.1:0"])
-            .args(["--override", "group.initial.rebalance.delay.ms=0"]);
+            .args(["--override", "group.initial.rebalance.delay.ms=0"])
+            .args(["--override", "schema.registry.listeners="]);
         for o in overrides {
             cmd.arg("--override").arg(o);
         }

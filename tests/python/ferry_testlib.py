@@ -154,11 +154,14 @@ def start_server(
     """Start `ferry server` on loopback ports chosen by the OS and wait for its ready line.
 
     Defaults (each replaceable through `overrides`): one PLAINTEXT listener on 127.0.0.1:0 and
-    group.initial.rebalance.delay.ms=0 so group tests need not wait Kafka's 3 s.
+    group.initial.rebalance.delay.ms=0 so group tests need not wait Kafka's 3 s, and no
+    schema registry (`schema.registry.listeners` empty).
     """
     settings = {
         "listeners": "PLAINTEXT://127.0.0.1:0",
         "group.initial.rebalance.delay.ms": "0",
+        # No schema registry unless a test asks: its default port 8081 would collide.
+        "schema.registry.listeners": "",
     }
     settings.update(overrides or {})
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,8 @@ impl Server {
         let mut cmd = Command::new(FERRY);
         cmd.arg("server")
             .arg("--data-dir")
-            .arg(dir.path().join("data"));
+            .arg(dir.path().join("data"))
+            .args(["--override", "schema.registry.listeners="]);
         for o in overrides {
             cmd.args(["--override", o]);
         }

@@ -17,7 +17,9 @@ pub enum RegistryError {
         reason: String,
     },
     /// Binding a listener failed.
-    #[error("cannot bind schema registry listener {listener}: {source}")]
+    #[error(
+        "cannot bind schema registry listener {listener}: {source} (set schema.registry.listeners to another address, or empty for no registry)"
+    )]
     Bind {
         /// The entry as given.
         listener: String,

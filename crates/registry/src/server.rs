@@ -16,8 +16,10 @@ use crate::log::{KafkaSchemaLog, LocalSchemaLog, SCHEMAS_TOPIC, SchemaLog};
 use crate::store::Registry;
 
 /// Broker property naming the registry's listeners (`http://host:port`,
-/// comma-separated; port 0 = any free port).
+/// comma-separated; port 0 = any free port; empty = no registry).
 pub const LISTENERS_PROPERTY: &str = "schema.registry.listeners";
+/// The listener when the property is absent: Confluent's registry default.
+pub const DEFAULT_LISTENERS: &str = "http://0.0.0.0:8081";
 /// Prefix of the properties that point the store at another Kafka cluster:
 /// `schema.registry.kafkastore.bootstrap.servers` selects it, every other
 /// `schema.registry.kafkastore.<client property>` configures the client, and
@@ -62,8 +64,8 @@ fn parse_listener(entry: &str) -> Result<(String, u16), RegistryError> {
 
 impl RegistryServer {
     /// Everything from the broker's configuration: listeners from
-    /// `schema.registry.listeners` (absent or empty: no listener, nothing
-    /// served), the store (the local broker's `_schemas`, or the cluster of
+    /// `schema.registry.listeners` (absent: [`DEFAULT_LISTENERS`]; empty: no
+    /// listener, nothing served), the store (the local broker's `_schemas`, or the cluster of
     /// `schema.registry.kafkastore.bootstrap.servers`), and authentication
     /// ([`RegistryAuth::from_broker_config`]).
     ///
@@ -74,8 +76,7 @@ impl RegistryServer {
         let listeners: Vec<String> = config
             .props
             .get(LISTENERS_PROPERTY)
-            .map(|v| vec![v.clone()])
-            .unwrap_or_default();
+            .map_or_else(|| vec![DEFAULT_LISTENERS.to_owned()], |v| vec![v.clone()]);
         let auth = RegistryAuth::from_broker_config(config)
             .map_err(|e| RegistryError::Auth(e.to_string()))?;
         let store: BTreeMap<String, String> = config

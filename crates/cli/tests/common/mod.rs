@@ -267,7 +267,11 @@ impl FerryServer {
             .arg("--override")
             .arg(format!("listeners={listeners}"))
             .arg("--override")
-            .arg("group.initial.rebalance.delay.ms=0");
+            .arg("group.initial.rebalance.delay.ms=0")
+            // No schema registry unless a test asks (its default, port 8081,
+            // would collide between servers running side by side).
+            .arg("--override")
+            .arg("schema.registry.listeners=");
         for o in &self.overrides {
             cmd.arg("--override").arg(o);
         }
