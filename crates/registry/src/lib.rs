@@ -38,9 +38,11 @@
 //! - The same schema (same type, same canonical form, same references)
 //!   registered in another subject of the same context gets the same id,
 //!   also when the earlier one was soft deleted.
-//! - Compatibility: AVRO by [`avro::check`] at the subject's level (subject,
-//!   then context `:.ctx:`, then global, then BACKWARD); JSON and PROTOBUF
-//!   only refuse a change of schema type (see [`schema`]).
+//! - Compatibility at the subject's level (subject, then context `:.ctx:`,
+//!   then global, then BACKWARD): AVRO by [`avro::check`] (Java Avro's
+//!   schema resolution), JSON by [`json::check`] (Confluent's JSON Schema
+//!   diff), PROTOBUF by [`protobuf::check`] (Confluent's Protobuf diff); a
+//!   change of schema type is refused at every level but NONE.
 //! - Modes resolve the same way (subject, context, global, READWRITE).
 //!   Registration with an `id` needs IMPORT; without one, READWRITE; READONLY
 //!   also refuses deletes. IMPORT stores the text verbatim, unchecked.
@@ -51,15 +53,16 @@
 //! - Authentication: HTTP Basic when the broker requires SASL ([`auth`]).
 //!
 //! # Not there yet
-//! Exporters (`/exporters`), `metadata`/`ruleSet`, JSON Schema and Protobuf
-//! compatibility rules (their references are checked to exist, not parsed),
+//! Exporters (`/exporters`), `metadata`/`ruleSet`,
 //! the `format` query parameter, https listeners, `DELETE /contexts/{ctx}`.
 
 pub mod auth;
 pub mod avro;
 pub mod client;
 pub mod error;
+pub mod json;
 pub mod log;
+pub mod protobuf;
 pub mod record;
 mod routes;
 pub mod schema;

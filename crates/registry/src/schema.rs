@@ -6,21 +6,21 @@
 //!   stored text is Java's `Schema.toString()` form ([`AvroSchema::compact`])
 //!   or, with `normalize=true`, [`AvroSchema::normalized`]; compatibility by
 //!   [`crate::avro::check`].
-//! - JSON: the text must be JSON and structurally a JSON Schema (an object or
-//!   a boolean; `type` a known type name or a list of them; `properties`,
-//!   `definitions`/`$defs` objects of schemas; `required` a list of strings).
-//!   Stored as given. Compatibility: only a change of schema type is refused;
-//!   JSON Schema evolution rules are not checked yet.
-//! - PROTOBUF: the `.proto` text gets a light syntax check (balanced braces,
-//!   at least one `message`, `enum` or `service`, an optional `syntax`
-//!   statement naming proto2/proto3); the base64 `FileDescriptorProto` form
-//!   (what confluent-kafka-python's serializer sends) must decode to valid
-//!   protobuf wire format. Stored as given, served as stored (the `format`
-//!   query parameter is not applied). Compatibility as for JSON.
+//! - JSON: [`JsonSchema::parse`]: JSON, structurally a JSON Schema, every
+//!   `$ref` resolved (inside the schema or to a reference by name). Stored
+//!   as given; "same schema" compares the JSON re-printed with sorted keys.
+//!   Compatibility by [`crate::json::check`] (Confluent's JSON Schema diff).
+//! - PROTOBUF: [`ProtobufSchema::parse`]: `.proto` text or base64
+//!   `FileDescriptorProto`, compiled and linked with its references
+//!   (imports by reference name). Stored as given, served as stored (the
+//!   `format` query parameter is not applied); "same schema" compares the
+//!   compiled descriptor (text and descriptor forms of one schema are the
+//!   same). Compatibility by [`crate::protobuf::check`] (Confluent's
+//!   Protobuf diff).
 
-use serde_json::Value;
-
-use crate::avro::{AvroReference, AvroSchema};
+use crate::avro::{AvroReference, AvroSchema, CompatibilityLevel};
+use crate::json::JsonSchema;
+use crate::protobuf::ProtobufSchema;
 use crate::types::SchemaType;
 
 /// A parsed schema of any type.
@@ -28,10 +28,10 @@ use crate::types::SchemaType;
 pub enum ParsedSchema {
     /// Avro, fully parsed.
     Avro(AvroSchema),
-    /// JSON Schema, as JSON.
-    Json(Value),
-    /// Protobuf text.
-    Protobuf(String),
+    /// JSON Schema, references resolved.
+    Json(JsonSchema),
+    /// Protobuf, compiled with its references.
+    Protobuf(ProtobufSchema),
 }
 
 impl ParsedSchema {
@@ -56,15 +56,9 @@ impl ParsedSchema {
                     .map(ParsedSchema::Avro)
                     .map_err(|e| e.to_string())
             }
-            SchemaType::Json => {
-                let value: Value = serde_json::from_str(text)
-                    .map_err(|e| format!("Invalid schema: not valid JSON: {e}"))?;
-                check_json_schema(&value, "#").map_err(|e| format!("Invalid JSON schema: {e}"))?;
-                Ok(ParsedSchema::Json(value))
-            }
+            SchemaType::Json => JsonSchema::parse(text, references).map(ParsedSchema::Json),
             SchemaType::Protobuf => {
-                check_protobuf(text).map_err(|e| format!("Invalid protobuf schema: {e}"))?;
-                Ok(ParsedSchema::Protobuf(text.to_owned()))
+                ProtobufSchema::parse(text, references).map(ParsedSchema::Protobuf)
             }
         }
     }
@@ -80,13 +74,13 @@ impl ParsedSchema {
     }
 
     /// The identity the registry compares to decide "same schema, same id":
-    /// Avro's canonical text, JSON re-printed with sorted keys, Protobuf
-    /// with whitespace runs collapsed.
+    /// Avro's canonical text, JSON re-printed with sorted keys, Protobuf's
+    /// normalised compiled descriptor ([`ProtobufSchema::identity`]).
     pub fn identity(&self) -> String {
         match self {
             Self::Avro(s) => s.compact().to_owned(),
-            Self::Json(v) => v.to_string(),
-            Self::Protobuf(t) => t.split_whitespace().collect::<Vec<_>>().join(" "),
+            Self::Json(v) => v.value().to_string(),
+            Self::Protobuf(p) => p.identity().to_owned(),
         }
     }
 }
@@ -100,216 +94,44 @@ pub fn identity_of(schema_type: SchemaType, text: &str, references: &[(String, S
     }
 }
 
-const JSON_TYPES: [&str; 7] = [
-    "null", "boolean", "object", "array", "number", "string", "integer",
-];
-
-fn check_json_schema(value: &Value, at: &str) -> Result<(), String> {
-    let object = match value {
-        Value::Bool(_) => return Ok(()),
-        Value::Object(o) => o,
-        _ => return Err(format!("{at}: a schema must be an object or a boolean")),
+/// Applies a compatibility level over a subject's history (newest first):
+/// `incompatible(reader, writer)` lists why `reader` cannot read what
+/// `writer` wrote. BACKWARD checks the new schema reading the existing one,
+/// FORWARD the existing reading the new, FULL both, the transitive levels
+/// every version, NONE nothing. Each message is prefixed with the version's
+/// position and the direction, as [`crate::avro::check`] does.
+pub(crate) fn check_level<S>(
+    level: CompatibilityLevel,
+    new: &S,
+    existing_newest_first: &[S],
+    incompatible: impl Fn(&S, &S) -> Vec<String>,
+) -> Vec<String> {
+    if level == CompatibilityLevel::None {
+        return Vec::new();
+    }
+    let against = if level.is_transitive() {
+        existing_newest_first
+    } else {
+        existing_newest_first.get(..1).unwrap_or_default()
     };
-    match object.get("type") {
-        None => {}
-        Some(Value::String(t)) if JSON_TYPES.contains(&t.as_str()) => {}
-        Some(Value::Array(ts))
-            if ts
-                .iter()
-                .all(|t| t.as_str().is_some_and(|t| JSON_TYPES.contains(&t))) => {}
-        Some(other) => return Err(format!("{at}/type: unknown type {other}")),
-    }
-    for key in ["properties", "definitions", "$defs", "patternProperties"] {
-        match object.get(key) {
-            None => {}
-            Some(Value::Object(children)) => {
-                for (name, child) in children {
-                    check_json_schema(child, &format!("{at}/{key}/{name}"))?;
-                }
-            }
-            Some(_) => return Err(format!("{at}/{key}: must be an object")),
-        }
-    }
-    for key in ["items", "additionalProperties", "not", "if", "then", "else"] {
-        match object.get(key) {
-            None => {}
-            Some(Value::Array(children)) if key == "items" => {
-                for (i, child) in children.iter().enumerate() {
-                    check_json_schema(child, &format!("{at}/{key}/{i}"))?;
-                }
-            }
-            Some(child) => check_json_schema(child, &format!("{at}/{key}"))?,
-        }
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        match object.get(key) {
-            None => {}
-            Some(Value::Array(children)) => {
-                for (i, child) in children.iter().enumerate() {
-                    check_json_schema(child, &format!("{at}/{key}/{i}"))?;
-                }
-            }
-            Some(_) => return Err(format!("{at}/{key}: must be an array")),
-        }
-    }
-    match object.get("required") {
-        None => {}
-        Some(Value::Array(names)) if names.iter().all(Value::is_string) => {}
-        Some(_) => return Err(format!("{at}/required: must be an array of strings")),
-    }
-    Ok(())
-}
-
-fn check_protobuf(text: &str) -> Result<(), String> {
-    if let Some(bytes) = serialized_descriptor(text) {
-        return check_wire_format(&bytes, 0);
-    }
-    let mut depth: i64 = 0;
-    let mut in_string: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    let mut code = String::new();
-    while let Some(c) = chars.next() {
-        if let Some(q) = in_string {
-            if c == '\\' {
-                chars.next();
-            } else if c == q {
-                in_string = None;
-            }
-            code.push(c);
-            continue;
-        }
-        match c {
-            '"' | '\'' => {
-                in_string = Some(c);
-                code.push(c);
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-                code.push('\n');
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut last = ' ';
-                for n in chars.by_ref() {
-                    if last == '*' && n == '/' {
-                        break;
-                    }
-                    last = n;
-                }
-                code.push(' ');
-            }
-            '{' => {
-                depth += 1;
-                code.push(c);
-            }
-            '}' => {
-                depth -= 1;
-                if depth < 0 {
-                    return Err("unbalanced '}'".to_owned());
-                }
-                code.push(c);
-            }
-            _ => code.push(c),
-        }
-    }
-    if in_string.is_some() {
-        return Err("unterminated string".to_owned());
-    }
-    if depth != 0 {
-        return Err("unbalanced '{'".to_owned());
-    }
-    let words: Vec<&str> = code
-        .split(|c: char| c.is_whitespace() || c == '{' || c == '}' || c == ';')
-        .filter(|w| !w.is_empty())
-        .collect();
-    if !words
-        .iter()
-        .any(|w| matches!(*w, "message" | "enum" | "service"))
-    {
-        return Err("no message, enum or service definition".to_owned());
-    }
-    if let Some(pos) = words
-        .iter()
-        .position(|w| *w == "syntax" || w.starts_with("syntax="))
-    {
-        let rest: String = words.iter().skip(pos).take(3).copied().collect();
-        if !(rest.contains("proto2") || rest.contains("proto3")) {
-            return Err("syntax must be \"proto2\" or \"proto3\"".to_owned());
-        }
-    }
-    Ok(())
-}
-
-/// The bytes of a base64 `FileDescriptorProto` (one token, standard
-/// alphabet, padded), or `None` for `.proto` text.
-fn serialized_descriptor(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let text = text.trim();
-    if text.is_empty() || text.contains(char::is_whitespace) || text.contains(['{', ';']) {
-        return None;
-    }
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
-}
-
-/// Walks protobuf wire format: every field a valid tag and wire type, every
-/// length within the buffer; length-delimited fields that parse as messages
-/// are walked too, up to a depth limit.
-fn check_wire_format(bytes: &[u8], depth: usize) -> Result<(), String> {
-    fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let b = *bytes.get(*at)?;
-            *at += 1;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(value);
+    let mut messages = Vec::new();
+    for (index, old) in against.iter().enumerate() {
+        if level.is_backward() {
+            for m in incompatible(new, old) {
+                messages.push(format!(
+                    "{{oldSchemaVersionIndex: {index}, direction: BACKWARD}} {m}"
+                ));
             }
         }
-        None
-    }
-    let bad = || "not a serialized FileDescriptorProto".to_owned();
-    if bytes.is_empty() && depth == 0 {
-        return Err(bad());
-    }
-    let mut at = 0;
-    while at < bytes.len() {
-        let tag = varint(bytes, &mut at).ok_or_else(bad)?;
-        if tag >> 3 == 0 {
-            return Err(bad());
-        }
-        match tag & 7 {
-            0 => {
-                varint(bytes, &mut at).ok_or_else(bad)?;
+        if level.is_forward() {
+            for m in incompatible(old, new) {
+                messages.push(format!(
+                    "{{oldSchemaVersionIndex: {index}, direction: FORWARD}} {m}"
+                ));
             }
-            1 => {
-                at = at
-                    .checked_add(8)
-                    .filter(|e| *e <= bytes.len())
-                    .ok_or_else(bad)?
-            }
-            5 => {
-                at = at
-                    .checked_add(4)
-                    .filter(|e| *e <= bytes.len())
-                    .ok_or_else(bad)?
-            }
-            2 => {
-                let len =
-                    usize::try_from(varint(bytes, &mut at).ok_or_else(bad)?).map_err(|_| bad())?;
-                let end = at
-                    .checked_add(len)
-                    .filter(|e| *e <= bytes.len())
-                    .ok_or_else(bad)?;
-                at = end;
-            }
-            _ => return Err(bad()),
         }
     }
-    Ok(())
+    messages
 }
 
 #[cfg(test)]
@@ -338,8 +160,10 @@ mod tests {
         assert!(!ok("syntax = \"proto3\"; message M { string a = 1; "));
         assert!(!ok("syntax = \"proto9\"; message M {}"));
         assert!(!ok("hello"));
-        // base64 FileDescriptorProto: name "a.proto" (field 1), package "x" (field 2).
-        assert!(ok("CgdhLnByb3RvEgF4"));
+        // base64 FileDescriptorProto: name "a.proto", package "x", no type.
+        assert!(!ok("CgdhLnByb3RvEgF4"));
+        // … with `message M {}` (field 4: DescriptorProto with name "M").
+        assert!(ok("CgdhLnByb3RvEgF4IgMKAU0="));
         // Truncated: field 1 claims 7 bytes, 2 follow.
         assert!(!ok("CgdhLg=="));
     }

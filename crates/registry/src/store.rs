@@ -14,6 +14,7 @@ use crate::schema::ParsedSchema;
 use crate::state::{State, Version};
 use crate::subject::{DEFAULT_CONTEXT, QualifiedSubject};
 use crate::types::{Mode, SchemaType};
+use crate::{json, protobuf};
 
 /// A registration request (the body of `POST /subjects/{s}/versions`).
 #[derive(Debug, Clone, Default)]
@@ -386,7 +387,9 @@ impl Registry {
     }
 
     /// Compatibility messages of `schema` against `existing` (oldest first)
-    /// at `level`; empty = compatible. JSON and PROTOBUF are not checked.
+    /// at `level`; empty = compatible. Versions of another schema type are
+    /// skipped here (the caller refuses a type change); stored versions
+    /// that no longer parse (imported verbatim) are skipped too.
     fn compatibility_messages(
         state: &State,
         subject: &str,
@@ -397,18 +400,40 @@ impl Registry {
         if level == CompatibilityLevel::None || existing.is_empty() {
             return Ok(Vec::new());
         }
-        let ParsedSchema::Avro(new) = Self::parse(state, subject, schema)? else {
-            return Ok(Vec::new());
-        };
-        let olds: Vec<avro::AvroSchema> = existing
+        let new = Self::parse(state, subject, schema)?;
+        let olds = existing
             .iter()
             .rev()
-            .filter_map(|v| match Self::parse_stored(state, v) {
-                Some(ParsedSchema::Avro(a)) => Some(a),
-                _ => None,
-            })
-            .collect();
-        Ok(avro::check(level, &new, &olds))
+            .filter_map(|v| Self::parse_stored(state, v));
+        Ok(match new {
+            ParsedSchema::Avro(new) => {
+                let olds: Vec<avro::AvroSchema> = olds
+                    .filter_map(|p| match p {
+                        ParsedSchema::Avro(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect();
+                avro::check(level, &new, &olds)
+            }
+            ParsedSchema::Json(new) => {
+                let olds: Vec<json::JsonSchema> = olds
+                    .filter_map(|p| match p {
+                        ParsedSchema::Json(j) => Some(j),
+                        _ => None,
+                    })
+                    .collect();
+                json::check(level, &new, &olds)
+            }
+            ParsedSchema::Protobuf(new) => {
+                let olds: Vec<protobuf::ProtobufSchema> = olds
+                    .filter_map(|p| match p {
+                        ParsedSchema::Protobuf(p) => Some(p),
+                        _ => None,
+                    })
+                    .collect();
+                protobuf::check(level, &new, &olds)
+            }
+        })
     }
 
     /// `POST /compatibility/subjects/{s}/versions[/{v}]`: `version` None
