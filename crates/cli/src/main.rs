@@ -2,7 +2,9 @@
 //! which follow the `confluent` CLI's shape (`ferry kafka topic create …`).
 
 mod api_key;
+mod environment;
 mod kafka;
+mod schema_registry;
 mod server;
 mod tls;
 
@@ -34,6 +36,16 @@ enum Command {
     /// Kafka commands: topics, consumer groups.
     #[command(subcommand)]
     Kafka(kafka::KafkaCommand),
+    /// Schema registry: subjects, schemas, schema exporters (schema linking).
+    #[command(name = "schema-registry", subcommand)]
+    SchemaRegistry(schema_registry::SchemaRegistryCommand),
+    /// Environments: named endpoint sets (REST URL, registry URL, bootstrap,
+    /// credentials) used by later commands when they get no endpoint flags.
+    /// `ferry environment use NAME` makes one active; $FERRY_ENVIRONMENT
+    /// picks one for a shell. Stored in $FERRY_HOME/config.json (default
+    /// ~/.ferry/config.json).
+    #[command(subcommand)]
+    Environment(environment::EnvironmentCommand),
     /// TLS helpers: generate a CA and server certificates for testing.
     #[command(subcommand)]
     Tls(tls::TlsCommand),
@@ -46,6 +58,8 @@ fn main() -> std::process::ExitCode {
         Command::Server(args) => server::run(args),
         Command::ApiKey(cmd) => api_key::run(cmd),
         Command::Kafka(cmd) => kafka::run(cmd),
+        Command::SchemaRegistry(cmd) => schema_registry::run(cmd),
+        Command::Environment(cmd) => environment::run(cmd),
         Command::Tls(cmd) => tls::run(cmd),
     };
     match result {

@@ -10,7 +10,7 @@ mod link;
 mod mirror;
 pub(crate) mod output;
 mod produce;
-mod rest_client;
+pub(crate) mod rest_client;
 mod topic;
 
 use anyhow::Context as _;

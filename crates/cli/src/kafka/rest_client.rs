@@ -24,9 +24,15 @@ use super::args::OutputArgs;
 pub(crate) struct RestArgs {
     /// Base URL of the Kafka REST API, including `/kafka` for the REST server
     /// embedded in `ferry server` (e.g. http://localhost:8090/kafka).
-    /// Defaults to $FERRY_REST_URL, then $CONFLUENT_REST_URL.
+    /// Defaults to --environment's, then $FERRY_REST_URL, then
+    /// $CONFLUENT_REST_URL, then the active environment's (`ferry environment use`).
     #[arg(long, value_name = "URL")]
     pub(crate) url: Option<String>,
+    /// The environment (`ferry environment create`) whose REST URL, API key
+    /// and CA to use when --url is not given (default: $FERRY_ENVIRONMENT,
+    /// then the active one).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) environment: Option<String>,
     /// Kafka cluster ID. When omitted, the REST API is asked for its clusters
     /// (GET /v3/clusters) and the only one is used (a ferry convenience; the
     /// `confluent` CLI requires it).
@@ -151,23 +157,29 @@ pub(crate) struct RestClient {
     cluster: String,
 }
 
-/// The REST base URL from the flag or the environment.
-pub(crate) fn base_url(args: &RestArgs) -> anyhow::Result<Url> {
-    let raw = args
-        .url
-        .clone()
-        .or_else(|| std::env::var("FERRY_REST_URL").ok().filter(|s| !s.is_empty()))
-        .or_else(|| {
-            std::env::var("CONFLUENT_REST_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no REST URL: pass --url (e.g. http://localhost:8090/kafka) or set FERRY_REST_URL or CONFLUENT_REST_URL"
-            )
-        })?;
-    let url = Url::parse(raw.trim()).with_context(|| format!("invalid --url '{raw}'"))?;
+/// Where the REST API is and how to reach it, settled from the flags and
+/// the environment.
+#[derive(Debug)]
+pub(crate) struct RestTarget {
+    /// The base URL (`…/kafka`).
+    pub(crate) url: Url,
+    /// HTTP basic credentials.
+    pub(crate) auth: Option<(String, String)>,
+    /// Extra CA file.
+    pub(crate) ca: Option<PathBuf>,
+}
+
+/// The REST base URL, credentials and CA: the flags, else the environment
+/// (see [`crate::environment::resolve`]); an environment's credentials and
+/// CA are used only with its own URL.
+pub(crate) fn target(args: &RestArgs) -> anyhow::Result<RestTarget> {
+    let endpoint = crate::environment::resolve::endpoint(
+        crate::environment::resolve::REST_URL,
+        args.url.as_deref(),
+        args.environment.as_deref(),
+    )?;
+    let raw = &endpoint.value;
+    let url = Url::parse(raw).with_context(|| format!("invalid --url '{raw}'"))?;
     anyhow::ensure!(
         matches!(url.scheme(), "http" | "https"),
         "--url must be an http:// or https:// URL, got '{raw}'"
@@ -176,7 +188,26 @@ pub(crate) fn base_url(args: &RestArgs) -> anyhow::Result<Url> {
         !url.cannot_be_a_base(),
         "--url '{raw}' cannot be used as a base URL"
     );
-    Ok(url)
+    let flags = key_pair(
+        args.api_key.as_deref(),
+        args.api_secret.as_deref(),
+        "--api-key",
+        "--api-secret",
+    )?;
+    let profile = endpoint.profile();
+    Ok(RestTarget {
+        url,
+        auth: flags.or_else(|| profile.and_then(|p| p.cluster_credentials())),
+        ca: args
+            .certificate_authority_path
+            .clone()
+            .or_else(|| profile.and_then(|p| p.ca_location.clone())),
+    })
+}
+
+/// The REST base URL from the flag or the environment.
+pub(crate) fn base_url(args: &RestArgs) -> anyhow::Result<Url> {
+    Ok(target(args)?.url)
 }
 
 /// Both halves of a key/secret pair, or neither.
@@ -197,13 +228,11 @@ impl RestClient {
     /// Checks the flags, builds the HTTP client and settles the cluster id
     /// (asking the server when `--cluster` is not given).
     pub(crate) async fn connect(args: &RestArgs) -> anyhow::Result<Self> {
-        let base = base_url(args)?;
-        let auth = key_pair(
-            args.api_key.as_deref(),
-            args.api_secret.as_deref(),
-            "--api-key",
-            "--api-secret",
-        )?;
+        let RestTarget {
+            url: base,
+            auth,
+            ca,
+        } = target(args)?;
         // reqwest is built without a default crypto provider; ring is ferry's
         // only one. A second install (already done) is not an error.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -213,7 +242,7 @@ impl RestClient {
             .user_agent("ferry-cli")
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(120));
-        if let Some(path) = &args.certificate_authority_path {
+        if let Some(path) = &ca {
             let pem =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
