@@ -2,6 +2,7 @@
 //! which follow the `confluent` CLI's shape (`ferry kafka topic create …`).
 
 mod api_key;
+mod demo;
 mod environment;
 mod kafka;
 mod schema_registry;
@@ -49,6 +50,9 @@ enum Command {
     /// TLS helpers: generate a CA and server certificates for testing.
     #[command(subcommand)]
     Tls(tls::TlsCommand),
+    /// The seed walkthrough end to end on this machine: two clusters, datagen,
+    /// a cluster link and a schema exporter, verified; `ferry demo down` cleans up.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +65,7 @@ fn main() -> std::process::ExitCode {
         Command::SchemaRegistry(cmd) => schema_registry::run(cmd),
         Command::Environment(cmd) => environment::run(cmd),
         Command::Tls(cmd) => tls::run(cmd),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
