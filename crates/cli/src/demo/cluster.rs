@@ -176,8 +176,9 @@ pub(crate) fn start_both(dir: &Path, report: &mut Report) -> anyhow::Result<Clus
     let ports = free_ports(6)?;
     let mut start = |name: &'static str, p: &[u16]| -> anyhow::Result<Cluster> {
         let cluster = start_one(dir, name, p, report)?;
+        let pid = cluster.child.as_ref().map_or(0, Child::id);
         report.pass(&format!(
-            "{name}: ferry server up (cluster id {}, Kafka SASL_SSL localhost:{}, REST https://localhost:{}/kafka, schema registry http://localhost:{})",
+            "{name}: ferry server up (PID {pid}, cluster id {}, Kafka SASL_SSL localhost:{}, REST https://localhost:{}/kafka, schema registry http://localhost:{})",
             cluster.cluster_id, cluster.kafka_port, cluster.rest_port, cluster.registry_port
         ));
         Ok(cluster)

@@ -258,7 +258,7 @@ async fn schema_exported(state: &DemoState, deadline: Instant) -> anyhow::Result
 /// `ferry kafka topic consume … --value-format avro` against azure.
 fn avro_consume(state: &DemoState) -> Vec<String> {
     let d = &state.destination;
-    let mut c = args(
+    args(
         &[
             "kafka",
             "topic",
@@ -269,6 +269,8 @@ fn avro_consume(state: &DemoState) -> Vec<String> {
             "avro",
             "--max-messages",
             &DECODED.to_string(),
+            "--timeout-ms",
+            "20000",
             "--schema-registry-endpoint",
             &d.registry_url(),
             "--schema-registry-api-key",
@@ -277,9 +279,7 @@ fn avro_consume(state: &DemoState) -> Vec<String> {
             &d.api_secret,
         ],
         kafka_flags(d),
-    );
-    c.shrink_to_fit();
-    c
+    )
 }
 
 fn consume_avro(runner: &Runner, consume: &[String]) -> anyhow::Result<String> {
