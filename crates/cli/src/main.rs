@@ -2,6 +2,7 @@
 //! which follow the `confluent` CLI's shape (`ferry kafka topic create …`).
 
 mod api_key;
+mod connect;
 mod demo;
 mod environment;
 mod kafka;
@@ -37,6 +38,11 @@ enum Command {
     /// Kafka commands: topics, consumer groups.
     #[command(subcommand)]
     Kafka(kafka::KafkaCommand),
+    /// Managed connectors (DatagenSource) of a ferry server, as `confluent connect`.
+    #[command(subcommand)]
+    Connect(connect::ConnectCommand),
+    /// Generate records (datagen quickstarts) into a topic, in the foreground.
+    Datagen(connect::datagen::DatagenArgs),
     /// Schema registry: subjects, schemas, schema exporters (schema linking).
     #[command(name = "schema-registry", subcommand)]
     SchemaRegistry(schema_registry::SchemaRegistryCommand),
@@ -62,6 +68,8 @@ fn main() -> std::process::ExitCode {
         Command::Server(args) => server::run(args),
         Command::ApiKey(cmd) => api_key::run(cmd),
         Command::Kafka(cmd) => kafka::run(cmd),
+        Command::Connect(cmd) => connect::run(cmd),
+        Command::Datagen(args) => connect::datagen::run(args),
         Command::SchemaRegistry(cmd) => schema_registry::run(cmd),
         Command::Environment(cmd) => environment::run(cmd),
         Command::Tls(cmd) => tls::run(cmd),

@@ -39,20 +39,24 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         // /metrics) listens on `rest.listeners` when it is set.
         let links =
             LinkManager::open(std::sync::Arc::clone(&broker)).context("loading cluster links")?;
+        // The schema registry (Confluent's REST API), on
+        // `schema.registry.listeners` when it is set.
+        let registry = RegistryServer::from_broker(std::sync::Arc::clone(&broker))
+            .await
+            .context("starting the schema registry (schema.registry.listeners)")?;
+        // Managed connectors (DatagenSource) run inside the server and
+        // register their value schemas in the registry above, if it serves.
+        let connectors = crate::connect::open_connectors(&broker, &registry).await?;
         let rest = if broker.config().rest_listeners.is_empty() {
             None
         } else {
             Some(
                 RestServer::from_broker(std::sync::Arc::clone(&links))
                     .await
+                    .and_then(|rest| rest.with_connectors(std::sync::Arc::clone(&connectors)))
                     .context("starting the REST listeners (rest.listeners)")?,
             )
         };
-        // The schema registry (Confluent's REST API), on
-        // `schema.registry.listeners` when it is set.
-        let registry = RegistryServer::from_broker(std::sync::Arc::clone(&broker))
-            .await
-            .context("starting the schema registry (schema.registry.listeners)")?;
         // Tests and scripts read these lines to learn the bound ports.
         for (name, host, port) in server.endpoints() {
             println!("ferry server: listener {name} on {host}:{port}");
@@ -82,6 +86,7 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<()> {
         let shutdown = async move {
             shutdown_signal().await;
             let _ = stop_tx.send(true);
+            connectors.shutdown().await;
             links.shutdown().await;
         };
         server.run(shutdown).await?;

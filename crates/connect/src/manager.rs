@@ -16,8 +16,8 @@ use crate::registrar::SchemaRegistrar;
 use crate::store::{ConnectorStore, StoredConnector};
 use crate::task::{self, Control, Shared, TaskContext};
 use crate::view::{
-    ConnectorInfo, ConnectorProgress, ConnectorState, ConnectorStatus, State, TaskId, TaskInfo,
-    TaskState,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStatus, SourceOffset, State, TaskId,
+    TaskInfo, TaskState,
 };
 
 /// How long a stopping task gets to save before it is abandoned.
@@ -134,13 +134,22 @@ impl ConnectorManager {
         stored
     }
 
-    /// Checks a configuration fully (runtime and generator keys) without
-    /// creating anything.
+    /// Checks a configuration fully (every key, and that a format with a
+    /// schema has a registry to register it in) without creating anything.
     ///
     /// # Errors
     /// [`ConnectError::InvalidConfig`].
     pub fn validate(&self, config: &BTreeMap<String, String>) -> Result<(), ConnectError> {
-        crate::source::build(config, 0, None).map(drop)
+        let source = crate::source::build(config, 0, None)?;
+        match source.value_schema() {
+            Some(schema) if self.registrar.is_none() => {
+                Err(ConnectError::InvalidConfig(vec![format!(
+                    "output.data.format: {} values need a schema registry, and this server runs none (set schema.registry.listeners, or use JSON)",
+                    schema.schema_type
+                )]))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `name` into `config` (Connect keeps it there), checking a `name` the
@@ -302,21 +311,52 @@ impl ConnectorManager {
         })
     }
 
-    /// ferry's progress figures for `describe`.
+    /// `GET /connectors/{name}/offsets`: records produced so far (the next
+    /// `current.iteration`), the task generation and the saved seed.
     ///
     /// # Errors
     /// [`ConnectError::NotFound`].
-    pub async fn progress(&self, name: &str) -> Result<ConnectorProgress, ConnectError> {
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, ConnectError> {
         let map = self.connectors.lock().await;
         let running = map
             .get(name)
             .ok_or_else(|| ConnectError::NotFound(name.to_owned()))?;
-        let schema = running.shared.schema.lock().clone();
-        Ok(ConnectorProgress {
-            records_produced: running.shared.produced.load(Ordering::SeqCst),
-            value_schema_id: schema.as_ref().map(|(_, id)| *id),
-            value_subject: schema.map(|(s, _)| s),
+        let (generation, seed) = {
+            let s = running.shared.stored.lock();
+            (s.generation, s.seed)
+        };
+        let produced = running.shared.produced.load(Ordering::SeqCst);
+        let mut offset = BTreeMap::new();
+        offset.insert(
+            "current.iteration".to_owned(),
+            i64::try_from(produced).unwrap_or(i64::MAX),
+        );
+        offset.insert(
+            "task.generation".to_owned(),
+            i64::try_from(generation).unwrap_or(i64::MAX),
+        );
+        if let Some(seed) = seed {
+            offset.insert("random.seed".to_owned(), seed);
+        }
+        Ok(ConnectorOffsets {
+            offsets: vec![SourceOffset {
+                partition: BTreeMap::from([("task.id".to_owned(), 0)]),
+                offset,
+            }],
         })
+    }
+
+    /// `(subject, id)` of the value schema the connector registered, once
+    /// it has.
+    ///
+    /// # Errors
+    /// [`ConnectError::NotFound`].
+    pub async fn value_schema(&self, name: &str) -> Result<Option<(String, i32)>, ConnectError> {
+        let map = self.connectors.lock().await;
+        let running = map
+            .get(name)
+            .ok_or_else(|| ConnectError::NotFound(name.to_owned()))?;
+        Ok(running.shared.schema.lock().clone())
     }
 
     /// Sets and saves the paused flag, and tells the task.

@@ -125,17 +125,21 @@ pub struct PluginInfo {
     pub version: String,
 }
 
-/// ferry's own figures about a connector, shown by `describe`: not part of
-/// Connect's API (served as `GET /connectors/{name}/offsets`-like extra
-/// under `…/ferry`), so tools can see progress.
+/// One entry of `GET /connectors/{name}/offsets`: the source partition
+/// (`{"task.id": 0}`) and its offset as Confluent's datagen task stores it
+/// (`current.iteration`, `task.generation`, `random.seed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectorProgress {
-    /// Records produced so far (the next `current.iteration`).
-    pub records_produced: u64,
-    /// The value schema's id in the registry, once registered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_schema_id: Option<i32>,
-    /// The subject the value schema is registered under.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_subject: Option<String>,
+pub struct SourceOffset {
+    /// `{"task.id": 0}`.
+    pub partition: BTreeMap<String, i64>,
+    /// `current.iteration` (records produced), `task.generation`, and
+    /// `random.seed` once saved.
+    pub offset: BTreeMap<String, i64>,
+}
+
+/// `GET /connectors/{name}/offsets` (Kafka Connect 3.5's shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorOffsets {
+    /// One entry per task.
+    pub offsets: Vec<SourceOffset>,
 }

@@ -32,6 +32,7 @@
 //!   counts as `{}`.
 
 mod auth;
+mod connect;
 mod envelope;
 mod error;
 mod routes;
