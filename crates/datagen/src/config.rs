@@ -85,22 +85,36 @@ impl DatagenConfig {
                 "is not supported: give the schema inline with schema.string, or a quickstart",
             ));
         }
-        let schema = match (get("quickstart"), config.get("schema.string").filter(|s| !s.trim().is_empty())) {
+        let schema = match (
+            get("quickstart"),
+            config.get("schema.string").filter(|s| !s.trim().is_empty()),
+        ) {
             (Some(_), Some(_)) => {
-                return Err(DatagenError::config("quickstart", "cannot be set together with schema.string"));
+                return Err(DatagenError::config(
+                    "quickstart",
+                    "cannot be set together with schema.string",
+                ));
             }
             (None, None) => {
                 return Err(DatagenError::config(
                     "quickstart",
-                    format!("one of quickstart or schema.string is required; quickstarts: {}", Quickstart::names()),
+                    format!(
+                        "one of quickstart or schema.string is required; quickstarts: {}",
+                        Quickstart::names()
+                    ),
                 ));
             }
-            (Some(name), None) => SchemaSource::Quickstart(Quickstart::parse(name).ok_or_else(|| {
-                DatagenError::config(
-                    "quickstart",
-                    format!("{name:?} is not a quickstart; one of {}", Quickstart::names()),
-                )
-            })?),
+            (Some(name), None) => {
+                SchemaSource::Quickstart(Quickstart::parse(name).ok_or_else(|| {
+                    DatagenError::config(
+                        "quickstart",
+                        format!(
+                            "{name:?} is not a quickstart; one of {}",
+                            Quickstart::names()
+                        ),
+                    )
+                })?)
+            }
             (None, Some(text)) => SchemaSource::SchemaString(text.clone()),
         };
         let key_field = match (get("schema.keyfield"), &schema) {
@@ -120,7 +134,10 @@ impl DatagenConfig {
         };
         let max_interval_ms = match get("max.interval") {
             Some(text) => text.parse::<u64>().map_err(|_| {
-                DatagenError::config("max.interval", format!("{text:?} is not a non-negative number of milliseconds"))
+                DatagenError::config(
+                    "max.interval",
+                    format!("{text:?} is not a non-negative number of milliseconds"),
+                )
             })?,
             None if self_managed => SELF_MANAGED_MAX_INTERVAL_MS,
             None => DEFAULT_MAX_INTERVAL_MS,
@@ -128,7 +145,10 @@ impl DatagenConfig {
         let iterations = match get("iterations") {
             Some(text) => {
                 let n = text.parse::<i64>().map_err(|_| {
-                    DatagenError::config("iterations", format!("{text:?} is not an integer (below 1: unbounded)"))
+                    DatagenError::config(
+                        "iterations",
+                        format!("{text:?} is not an integer (below 1: unbounded)"),
+                    )
                 })?;
                 u64::try_from(n).ok().filter(|n| *n >= 1)
             }
@@ -147,7 +167,10 @@ impl DatagenConfig {
             None => 1,
         };
         if tasks_max != 1 {
-            return Err(DatagenError::config("tasks.max", "must be 1: a datagen connector runs one task"));
+            return Err(DatagenError::config(
+                "tasks.max",
+                "must be 1: a datagen connector runs one task",
+            ));
         }
         let parsed = DatagenConfig {
             name,
@@ -162,7 +185,9 @@ impl DatagenConfig {
         };
         let generator = parsed.generator()?;
         ValueEncoder::new(output_format, &generator).map_err(|e| match e {
-            DatagenError::Unsupported { .. } => DatagenError::config("output.data.format", e.to_string()),
+            DatagenError::Unsupported { .. } => {
+                DatagenError::config("output.data.format", e.to_string())
+            }
             other => other,
         })?;
         Ok(parsed)
@@ -196,7 +221,10 @@ impl DatagenConfig {
         self.iterations.is_some_and(|n| state.iteration >= n)
     }
 
-    fn with_key(&self, generator: Result<Generator, DatagenError>) -> Result<Generator, DatagenError> {
+    fn with_key(
+        &self,
+        generator: Result<Generator, DatagenError>,
+    ) -> Result<Generator, DatagenError> {
         let key = match &self.schema {
             SchemaSource::Quickstart(_) => "quickstart",
             SchemaSource::SchemaString(_) => "schema.string",
@@ -225,7 +253,9 @@ fn validate_topic(topic: &str) -> Result<(), DatagenError> {
     if topic.len() > 249 || !legal || topic == "." || topic == ".." {
         return Err(DatagenError::config(
             "kafka.topic",
-            format!("{topic:?} is not a legal topic name (1-249 characters of a-z, A-Z, 0-9, '.', '_', '-')"),
+            format!(
+                "{topic:?} is not a legal topic name (1-249 characters of a-z, A-Z, 0-9, '.', '_', '-')"
+            ),
         ));
     }
     Ok(())

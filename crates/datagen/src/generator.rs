@@ -76,7 +76,8 @@ impl Generator {
     pub fn resume(schema_json: &str, state: GeneratorState) -> Result<Self, DatagenError> {
         let json = schema_text::parse_json(schema_json)?;
         let registered = schema_text::registered_schema(&json);
-        let schema = apache_avro::Schema::parse(&registered).map_err(|e| DatagenError::Schema(e.to_string()))?;
+        let schema = apache_avro::Schema::parse(&registered)
+            .map_err(|e| DatagenError::Schema(e.to_string()))?;
         let tree = SchemaTree::parse(&json)?;
         let hints = hints::compile(&tree)?;
         let cursors = hints
@@ -175,13 +176,20 @@ pub fn task_seed(seed: i64, task: u32) -> i64 {
     current
 }
 
-fn generate(model: &Model, state: &mut State, id: NodeId, depth: usize) -> Result<Avro, DatagenError> {
+fn generate(
+    model: &Model,
+    state: &mut State,
+    id: NodeId,
+    depth: usize,
+) -> Result<Avro, DatagenError> {
     let id = model.tree.resolve_id(id);
     let node = &model.tree.nodes[id];
     if depth > MAX_DEPTH {
         return Err(DatagenError::annotation(
             &node.path,
-            format!("the schema nests more than {MAX_DEPTH} levels while generating (a recursive type that rarely ends?)"),
+            format!(
+                "the schema nests more than {MAX_DEPTH} levels while generating (a recursive type that rarely ends?)"
+            ),
         ));
     }
     let hints = &model.hints[id];
@@ -191,7 +199,9 @@ fn generate(model: &Model, state: &mut State, id: NodeId, depth: usize) -> Resul
     }
     if let Some(Some(cursor)) = state.cursors.get_mut(id) {
         return Ok(match cursor.next() {
-            Avro::String(s) => Avro::String(format!("{}{s}{}", hints.string.prefix, hints.string.suffix)),
+            Avro::String(s) => {
+                Avro::String(format!("{}{s}{}", hints.string.prefix, hints.string.suffix))
+            }
             other => other,
         });
     }
@@ -213,35 +223,57 @@ fn generate(model: &Model, state: &mut State, id: NodeId, depth: usize) -> Resul
             Some(Range::Decimal { min, max }) => {
                 let (min, max) = (min as f32, max as f32);
                 let value = min + random.next_float() * (max - min);
-                if value >= max { max.next_down() } else { value.max(min) }
+                if value >= max {
+                    max.next_down()
+                } else {
+                    value.max(min)
+                }
             }
             _ => random.next_float(),
         }),
         Kind::Double => Avro::Double(match hints.range {
             Some(Range::Decimal { min, max }) => {
                 let value = min + random.next_double() * (max - min);
-                if value >= max { max.next_down() } else { value.max(min) }
+                if value >= max {
+                    max.next_down()
+                } else {
+                    value.max(min)
+                }
             }
             _ => random.next_double(),
         }),
-        Kind::Bytes { decimal: Some(decimal) } => {
-            Avro::Decimal(apache_avro::Decimal::from(decimal_bytes(random, decimal.precision, None)))
-        }
+        Kind::Bytes {
+            decimal: Some(decimal),
+        } => Avro::Decimal(apache_avro::Decimal::from(decimal_bytes(
+            random,
+            decimal.precision,
+            None,
+        ))),
         Kind::Bytes { decimal: None } => {
             let mut bytes = vec![0; length_in(random, hints.length)];
             random.next_bytes(&mut bytes);
             Avro::Bytes(bytes)
         }
-        Kind::Fixed { size, decimal: Some(decimal) } => {
-            Avro::Decimal(apache_avro::Decimal::from(decimal_bytes(random, decimal.precision, Some(*size))))
-        }
-        Kind::Fixed { size, decimal: None } => {
+        Kind::Fixed {
+            size,
+            decimal: Some(decimal),
+        } => Avro::Decimal(apache_avro::Decimal::from(decimal_bytes(
+            random,
+            decimal.precision,
+            Some(*size),
+        ))),
+        Kind::Fixed {
+            size,
+            decimal: None,
+        } => {
             let mut bytes = vec![0; *size];
             random.next_bytes(&mut bytes);
             Avro::Fixed(*size, bytes)
         }
         Kind::String { uuid } => {
-            let plain = hints.string.regex.is_none() && hints.string.prefix.is_empty() && hints.string.suffix.is_empty();
+            let plain = hints.string.regex.is_none()
+                && hints.string.prefix.is_empty()
+                && hints.string.suffix.is_empty();
             if *uuid && plain && node.props.get("length").is_none() {
                 Avro::String(uuid_text(random))
             } else {
@@ -250,7 +282,10 @@ fn generate(model: &Model, state: &mut State, id: NodeId, depth: usize) -> Resul
         }
         Kind::Enum { symbols } => {
             if symbols.is_empty() {
-                return Err(DatagenError::annotation(&node.path, "an enum without symbols has no value"));
+                return Err(DatagenError::annotation(
+                    &node.path,
+                    "an enum without symbols has no value",
+                ));
             }
             let index = random.next_index(symbols.len());
             Avro::Enum(index as u32, symbols[index].clone())
@@ -258,7 +293,10 @@ fn generate(model: &Model, state: &mut State, id: NodeId, depth: usize) -> Resul
         Kind::Record { fields, .. } => {
             let mut values = Vec::with_capacity(fields.len());
             for field in fields {
-                values.push((field.name.clone(), generate(model, state, field.node, depth + 1)?));
+                values.push((
+                    field.name.clone(),
+                    generate(model, state, field.node, depth + 1)?,
+                ));
             }
             Avro::Record(values)
         }
@@ -372,7 +410,8 @@ fn decimal_bytes(random: &mut JavaRandom, precision: u32, size: Option<usize>) -
         let mut start = 0;
         while start < full.len() - 1 {
             let (byte, next) = (full[start], full[start + 1]);
-            let redundant = (byte == 0x00 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0);
+            let redundant =
+                (byte == 0x00 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0);
             if !redundant {
                 break;
             }

@@ -67,7 +67,9 @@ pub(crate) struct Hints {
 
 /// Compiles the hints of every node of `tree`, indexed like `tree.nodes`.
 pub(crate) fn compile(tree: &SchemaTree) -> Result<Vec<Hints>, DatagenError> {
-    (0..tree.nodes.len()).map(|id| compile_node(tree, id)).collect()
+    (0..tree.nodes.len())
+        .map(|id| compile_node(tree, id))
+        .collect()
 }
 
 fn compile_node(tree: &SchemaTree, id: NodeId) -> Result<Hints, DatagenError> {
@@ -79,12 +81,22 @@ fn compile_node(tree: &SchemaTree, id: NodeId) -> Result<Hints, DatagenError> {
         return Ok(hints);
     }
     if props.contains_key("options") {
-        exclusive(props, path, "options", &["length", "regex", "iteration", "range"])?;
+        exclusive(
+            props,
+            path,
+            "options",
+            &["length", "regex", "iteration", "range"],
+        )?;
         hints.options = Some(options(tree, id, node, props)?);
         return Ok(hints);
     }
     if let Some(iteration) = props.get("iteration") {
-        exclusive(props, path, "iteration", &["length", "regex", "options", "range"])?;
+        exclusive(
+            props,
+            path,
+            "iteration",
+            &["length", "regex", "options", "range"],
+        )?;
         hints.iteration = Some(Iteration::parse(&node.kind, iteration, path)?);
         hints.string.prefix = string_prop(props, "prefix", path)?;
         hints.string.suffix = string_prop(props, "suffix", path)?;
@@ -100,7 +112,10 @@ fn compile_node(tree: &SchemaTree, id: NodeId) -> Result<Hints, DatagenError> {
                     .as_f64()
                     .ok_or_else(|| DatagenError::annotation(path, "odds must be a number"))?;
                 if !(0.0..=1.0).contains(&odds) {
-                    return Err(DatagenError::annotation(path, "odds must be in the range [0.0, 1.0]"));
+                    return Err(DatagenError::annotation(
+                        path,
+                        "odds must be in the range [0.0, 1.0]",
+                    ));
                 }
                 hints.odds = Some(odds);
             }
@@ -120,7 +135,12 @@ fn compile_node(tree: &SchemaTree, id: NodeId) -> Result<Hints, DatagenError> {
     Ok(hints)
 }
 
-fn exclusive(props: &Map<String, Value>, path: &str, given: &str, excluded: &[&str]) -> Result<(), DatagenError> {
+fn exclusive(
+    props: &Map<String, Value>,
+    path: &str,
+    given: &str,
+    excluded: &[&str],
+) -> Result<(), DatagenError> {
     match excluded.iter().find(|key| props.contains_key(**key)) {
         Some(other) => Err(DatagenError::annotation(
             path,
@@ -130,7 +150,12 @@ fn exclusive(props: &Map<String, Value>, path: &str, given: &str, excluded: &[&s
     }
 }
 
-fn options(tree: &SchemaTree, id: NodeId, node: &Node, props: &Map<String, Value>) -> Result<Vec<apache_avro::types::Value>, DatagenError> {
+fn options(
+    tree: &SchemaTree,
+    id: NodeId,
+    node: &Node,
+    props: &Map<String, Value>,
+) -> Result<Vec<apache_avro::types::Value>, DatagenError> {
     let path = node.path.as_str();
     match props.get("options") {
         Some(Value::Array(list)) if list.is_empty() => {
@@ -164,7 +189,12 @@ fn string_hints(props: &Map<String, Value>, path: &str) -> Result<StringHints, D
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         ),
-        Some(_) => return Err(DatagenError::annotation(path, "options must be a non-empty array")),
+        Some(_) => {
+            return Err(DatagenError::annotation(
+                path,
+                "options must be a non-empty array",
+            ));
+        }
     };
     let regex = match props.get("regex") {
         None => None,
@@ -187,7 +217,10 @@ fn string_prop(props: &Map<String, Value>, key: &str, path: &str) -> Result<Stri
     match props.get(key) {
         None => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(DatagenError::annotation(path, format!("{key} must be a string"))),
+        Some(_) => Err(DatagenError::annotation(
+            path,
+            format!("{key} must be a string"),
+        )),
     }
 }
 
@@ -201,7 +234,9 @@ fn length(value: Option<&Value>, path: &str) -> Result<LengthBounds, DatagenErro
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .filter(|n| *n < i32::MAX as u32)
-                .ok_or_else(|| DatagenError::annotation(path, "length must be a non-negative integer"))?;
+                .ok_or_else(|| {
+                    DatagenError::annotation(path, "length must be a non-negative integer")
+                })?;
             Ok(LengthBounds {
                 min: clamp(n),
                 max: clamp(n) + 1,
@@ -217,7 +252,10 @@ fn length(value: Option<&Value>, path: &str) -> Result<LengthBounds, DatagenErro
                         .filter(|n| *n <= i32::MAX as u32)
                         .map(Some)
                         .ok_or_else(|| {
-                            DatagenError::annotation(path, format!("length {key} must be a non-negative integer"))
+                            DatagenError::annotation(
+                                path,
+                                format!("length {key} must be a non-negative integer"),
+                            )
                         }),
                 }
             };
@@ -228,7 +266,10 @@ fn length(value: Option<&Value>, path: &str) -> Result<LengthBounds, DatagenErro
             let min = min.unwrap_or(0);
             let max = max.unwrap_or(i32::MAX as u32);
             if max <= min {
-                return Err(DatagenError::annotation(path, "length max must be greater than min"));
+                return Err(DatagenError::annotation(
+                    path,
+                    "length max must be greater than min",
+                ));
             }
             let min = clamp(min);
             Ok(LengthBounds {
@@ -236,11 +277,18 @@ fn length(value: Option<&Value>, path: &str) -> Result<LengthBounds, DatagenErro
                 max: clamp(max).max(min + 1),
             })
         }
-        Some(_) => Err(DatagenError::annotation(path, "length must be an integer or an object")),
+        Some(_) => Err(DatagenError::annotation(
+            path,
+            "length must be an integer or an object",
+        )),
     }
 }
 
-fn range(props: &Map<String, Value>, kind: &Kind, path: &str) -> Result<Option<Range>, DatagenError> {
+fn range(
+    props: &Map<String, Value>,
+    kind: &Kind,
+    path: &str,
+) -> Result<Option<Range>, DatagenError> {
     let Some(range) = props.get("range") else {
         return Ok(None);
     };
@@ -250,7 +298,9 @@ fn range(props: &Map<String, Value>, kind: &Kind, path: &str) -> Result<Option<R
     if !range.contains_key("min") && !range.contains_key("max") {
         return Err(DatagenError::annotation(path, "range needs min or max"));
     }
-    let bad = |key: &str, what: &str| DatagenError::annotation(path, format!("range {key} must be {what}"));
+    let bad = |key: &str, what: &str| {
+        DatagenError::annotation(path, format!("range {key} must be {what}"))
+    };
     let result = match kind {
         Kind::Int | Kind::Long => {
             let (low, high) = if matches!(kind, Kind::Int) {
@@ -258,7 +308,11 @@ fn range(props: &Map<String, Value>, kind: &Kind, path: &str) -> Result<Option<R
             } else {
                 (i64::MIN, i64::MAX)
             };
-            let what = if matches!(kind, Kind::Int) { "an int" } else { "an integral number" };
+            let what = if matches!(kind, Kind::Int) {
+                "an int"
+            } else {
+                "an integral number"
+            };
             let field = |key: &str, default: i64| match range.get(key) {
                 None => Ok(default),
                 Some(v) => v
@@ -272,7 +326,11 @@ fn range(props: &Map<String, Value>, kind: &Kind, path: &str) -> Result<Option<R
             }
         }
         _ => {
-            let limit = if matches!(kind, Kind::Float) { f64::from(f32::MAX) } else { f64::MAX };
+            let limit = if matches!(kind, Kind::Float) {
+                f64::from(f32::MAX)
+            } else {
+                f64::MAX
+            };
             let field = |key: &str, default: f64| match range.get(key) {
                 None => Ok(default),
                 Some(v) => v
@@ -291,7 +349,10 @@ fn range(props: &Map<String, Value>, kind: &Kind, path: &str) -> Result<Option<R
         Range::Decimal { min, max } => min < max,
     };
     if !ordered {
-        return Err(DatagenError::annotation(path, "range min must be strictly less than max"));
+        return Err(DatagenError::annotation(
+            path,
+            "range min must be strictly less than max",
+        ));
     }
     Ok(Some(result))
 }

@@ -71,7 +71,10 @@ impl Iteration {
     /// Parses the `iteration` object of a node of type `kind`.
     pub(crate) fn parse(kind: &Kind, value: &Value, path: &str) -> Result<Self, DatagenError> {
         let Value::Object(props) = value else {
-            return Err(DatagenError::annotation(path, "iteration must be an object"));
+            return Err(DatagenError::annotation(
+                path,
+                "iteration must be an object",
+            ));
         };
         let err = |m: &str| DatagenError::annotation(path, m.to_owned());
         if !props.contains_key("start") {
@@ -106,11 +109,16 @@ impl Iteration {
                             .as_i64()
                             .filter(|n| (low..=high).contains(n))
                             .map(Some)
-                            .ok_or_else(|| err(&format!("iteration {key} must be an integral number of the type's size"))),
+                            .ok_or_else(|| {
+                                err(&format!(
+                                    "iteration {key} must be an integral number of the type's size"
+                                ))
+                            }),
                     }
                 };
                 let start = field("start")?.unwrap_or(0);
-                let (restart, step) = integral_defaults(start, field("restart")?, field("step")?, high, low, path)?;
+                let (restart, step) =
+                    integral_defaults(start, field("restart")?, field("step")?, high, low, path)?;
                 Ok(Iteration::Integral {
                     start,
                     restart,
@@ -133,7 +141,14 @@ impl Iteration {
                     }
                 };
                 let start = field("start")?.unwrap_or(0.0);
-                let (restart, step) = defaults(start, field("restart")?, field("step")?, limit, -limit, path)?;
+                let (restart, step) = defaults(
+                    start,
+                    field("restart")?,
+                    field("step")?,
+                    limit,
+                    -limit,
+                    path,
+                )?;
                 Ok(Iteration::Decimal {
                     start,
                     restart,
@@ -142,7 +157,9 @@ impl Iteration {
                     float,
                 })
             }
-            _ => Err(err("iteration applies to numeric, boolean or string types only")),
+            _ => Err(err(
+                "iteration applies to numeric, boolean or string types only",
+            )),
         }
     }
 
@@ -157,7 +174,8 @@ impl Iteration {
                 initial,
                 target,
             } => {
-                let (start, restart, step) = (i128::from(start), i128::from(restart), i128::from(step));
+                let (start, restart, step) =
+                    (i128::from(start), i128::from(restart), i128::from(step));
                 let modulus = (restart - start).abs().max(1);
                 let mut current = i128::from(initial) - start;
                 if generation > 0 {
@@ -198,7 +216,14 @@ impl Iteration {
 }
 
 /// `restart` and `step` with Java's defaults and checks.
-fn defaults(start: f64, restart: Option<f64>, step: Option<f64>, high: f64, low: f64, path: &str) -> Result<(f64, f64), DatagenError> {
+fn defaults(
+    start: f64,
+    restart: Option<f64>,
+    step: Option<f64>,
+    high: f64,
+    low: f64,
+    path: &str,
+) -> Result<(f64, f64), DatagenError> {
     let err = |m: &str| Err(DatagenError::annotation(path, m.to_owned()));
     match (restart, step) {
         (None, None) => Ok((high, 1.0)),
@@ -208,7 +233,9 @@ fn defaults(start: f64, restart: Option<f64>, step: Option<f64>, high: f64, low:
         (Some(restart), None) if restart > start => Ok((restart, 1.0)),
         (Some(restart), None) if restart < start => Ok((restart, -1.0)),
         (Some(_), None) => err("iteration start and restart cannot be equal"),
-        (Some(restart), Some(_)) if restart == start => err("iteration start and restart cannot be equal"),
+        (Some(restart), Some(_)) if restart == start => {
+            err("iteration start and restart cannot be equal")
+        }
         (Some(restart), Some(step)) if restart > start && step < 0.0 => {
             err("iteration step must be positive when restart is greater than start")
         }
@@ -220,15 +247,26 @@ fn defaults(start: f64, restart: Option<f64>, step: Option<f64>, high: f64, low:
 }
 
 /// [`defaults`] in exact integers, for int and long.
-fn integral_defaults(start: i64, restart: Option<i64>, step: Option<i64>, high: i64, low: i64, path: &str) -> Result<(i64, i64), DatagenError> {
+fn integral_defaults(
+    start: i64,
+    restart: Option<i64>,
+    step: Option<i64>,
+    high: i64,
+    low: i64,
+    path: &str,
+) -> Result<(i64, i64), DatagenError> {
     let err = |m: &str| Err(DatagenError::annotation(path, m.to_owned()));
     match (restart, step) {
         (None, None) => Ok((high, 1)),
         (None, Some(step)) if step != 0 => Ok((if step > 0 { high } else { low }, step)),
         (None, Some(_)) | (Some(_), Some(0)) => err("iteration step cannot be zero"),
-        (Some(restart), None) if restart != start => Ok((restart, if restart > start { 1 } else { -1 })),
+        (Some(restart), None) if restart != start => {
+            Ok((restart, if restart > start { 1 } else { -1 }))
+        }
         (Some(_), None) => err("iteration start and restart cannot be equal"),
-        (Some(restart), Some(_)) if restart == start => err("iteration start and restart cannot be equal"),
+        (Some(restart), Some(_)) if restart == start => {
+            err("iteration start and restart cannot be equal")
+        }
         (Some(restart), Some(step)) if restart > start && step < 0 => {
             err("iteration step must be positive when restart is greater than start")
         }
@@ -291,7 +329,9 @@ mod tests {
     use serde_json::json;
 
     fn values(kind: &Kind, spec: Value, generation: u64, n: usize) -> Vec<Avro> {
-        let mut cursor = Iteration::parse(kind, &spec, "t").unwrap().cursor(generation);
+        let mut cursor = Iteration::parse(kind, &spec, "t")
+            .unwrap()
+            .cursor(generation);
         (0..n).map(|_| cursor.next()).collect()
     }
 
@@ -309,7 +349,12 @@ mod tests {
 
     #[test]
     fn initial_and_step() {
-        let got = values(&Kind::Int, json!({"start": 0, "step": 10, "initial": 20}), 0, 3);
+        let got = values(
+            &Kind::Int,
+            json!({"start": 0, "step": 10, "initial": 20}),
+            0,
+            3,
+        );
         assert_eq!(got, [20, 30, 40].map(Avro::Int));
     }
 
@@ -351,8 +396,13 @@ mod tests {
             json!({"start": 1.5}),
             json!(5),
         ] {
-            assert!(Iteration::parse(&Kind::Int, &spec, "t").is_err(), "{spec} accepted");
+            assert!(
+                Iteration::parse(&Kind::Int, &spec, "t").is_err(),
+                "{spec} accepted"
+            );
         }
-        assert!(Iteration::parse(&Kind::Bytes { decimal: None }, &json!({"start": 1}), "t").is_err());
+        assert!(
+            Iteration::parse(&Kind::Bytes { decimal: None }, &json!({"start": 1}), "t").is_err()
+        );
     }
 }

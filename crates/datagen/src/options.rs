@@ -10,7 +10,12 @@ use serde_json::Value;
 use crate::tree::{Kind, MAX_DEPTH, NodeId, SchemaTree};
 
 /// `json` as a value of node `id`; the error says why it does not fit.
-pub(crate) fn json_to_avro(tree: &SchemaTree, id: NodeId, json: &Value, depth: usize) -> Result<Avro, String> {
+pub(crate) fn json_to_avro(
+    tree: &SchemaTree,
+    id: NodeId,
+    json: &Value,
+    depth: usize,
+) -> Result<Avro, String> {
     if depth > MAX_DEPTH {
         return Err("nested too deeply".into());
     }
@@ -27,13 +32,19 @@ pub(crate) fn json_to_avro(tree: &SchemaTree, id: NodeId, json: &Value, depth: u
             .map(Avro::Int)
             .ok_or_else(|| "expected an int".into()),
         (Kind::Int, _) => mismatch("an int"),
-        (Kind::Long, Value::Number(n)) => n.as_i64().map(Avro::Long).ok_or_else(|| "expected a long".into()),
+        (Kind::Long, Value::Number(n)) => n
+            .as_i64()
+            .map(Avro::Long)
+            .ok_or_else(|| "expected a long".into()),
         (Kind::Long, _) => mismatch("a long"),
         (Kind::Float, Value::Number(n)) => n
             .as_f64()
             .map(|f| Avro::Float(f as f32))
             .ok_or_else(|| "expected a number".into()),
-        (Kind::Double, Value::Number(n)) => n.as_f64().map(Avro::Double).ok_or_else(|| "expected a number".into()),
+        (Kind::Double, Value::Number(n)) => n
+            .as_f64()
+            .map(Avro::Double)
+            .ok_or_else(|| "expected a number".into()),
         (Kind::Float | Kind::Double, _) => mismatch("a number"),
         (Kind::String { .. }, Value::String(s)) => Ok(Avro::String(s.clone())),
         (Kind::String { .. }, _) => mismatch("a string"),
@@ -67,7 +78,12 @@ pub(crate) fn json_to_avro(tree: &SchemaTree, id: NodeId, json: &Value, depth: u
                 let value = match (object.get(&field.name), &field.default) {
                     (Some(v), _) | (None, Some(v)) => json_to_avro(tree, field.node, v, depth + 1)
                         .map_err(|e| format!("field {}: {e}", field.name))?,
-                    (None, None) => return Err(format!("field {} is missing and has no default", field.name)),
+                    (None, None) => {
+                        return Err(format!(
+                            "field {} is missing and has no default",
+                            field.name
+                        ));
+                    }
                 };
                 record.push((field.name.clone(), value));
             }

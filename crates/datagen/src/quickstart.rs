@@ -93,7 +93,10 @@ mod tests {
     fn names_round_trip_case_insensitively() {
         for quickstart in Quickstart::ALL {
             assert_eq!(Quickstart::parse(quickstart.name()), Some(quickstart));
-            assert_eq!(Quickstart::parse(&quickstart.name().to_lowercase()), Some(quickstart));
+            assert_eq!(
+                Quickstart::parse(&quickstart.name().to_lowercase()),
+                Some(quickstart)
+            );
         }
         assert_eq!(Quickstart::parse("nope"), None);
     }

@@ -40,11 +40,7 @@ impl JavaRandom {
     }
 
     fn next(&mut self, bits: u32) -> i32 {
-        self.state = self
-            .state
-            .wrapping_mul(MULTIPLIER)
-            .wrapping_add(ADDEND)
-            & MASK;
+        self.state = self.state.wrapping_mul(MULTIPLIER).wrapping_add(ADDEND) & MASK;
         // The top `bits` of the 48-bit state, as a signed Java int.
         (self.state >> (48 - bits)) as u32 as i32
     }
@@ -68,7 +64,11 @@ impl JavaRandom {
             let bits = self.next(31);
             let value = bits % bound;
             // Reject the top, partial copy of 0..bound so every value is as likely.
-            if bits.checked_sub(value).and_then(|d| d.checked_add(bound - 1)).is_some() {
+            if bits
+                .checked_sub(value)
+                .and_then(|d| d.checked_add(bound - 1))
+                .is_some()
+            {
                 return value;
             }
         }

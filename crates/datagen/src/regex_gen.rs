@@ -50,7 +50,12 @@ impl RegexGen {
     }
 
     /// A match of length in `[lo, hi]` (characters) when the pattern allows one.
-    pub(crate) fn generate(&self, random: &mut crate::random::JavaRandom, lo: usize, hi: usize) -> String {
+    pub(crate) fn generate(
+        &self,
+        random: &mut crate::random::JavaRandom,
+        lo: usize,
+        hi: usize,
+    ) -> String {
         if self.max_len.is_some_and(|max| max < lo) {
             return self.once(random, Mode::Longest, hi);
         }
@@ -126,19 +131,28 @@ fn bounds(hir: &Hir) -> (usize, Option<usize>) {
     }
 }
 
-fn walk(hir: &Hir, random: &mut crate::random::JavaRandom, mode: Mode, extra: usize, out: &mut String) {
+fn walk(
+    hir: &Hir,
+    random: &mut crate::random::JavaRandom,
+    mode: Mode,
+    extra: usize,
+    out: &mut String,
+) {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
         HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
         HirKind::Class(class) => out.push(pick_char(class, random)),
         HirKind::Repetition(rep) => {
-            let max = rep.max.unwrap_or_else(|| rep.min.saturating_add(extra as u32));
+            let max = rep
+                .max
+                .unwrap_or_else(|| rep.min.saturating_add(extra as u32));
             let count = match mode {
                 Mode::Shortest => rep.min,
                 Mode::Longest => max,
                 Mode::Random => {
                     let span = max.saturating_sub(rep.min).saturating_add(1);
-                    rep.min + random.next_int_bounded(i32::try_from(span).unwrap_or(i32::MAX)) as u32
+                    rep.min
+                        + random.next_int_bounded(i32::try_from(span).unwrap_or(i32::MAX)) as u32
                 }
             };
             for _ in 0..count {
@@ -194,7 +208,11 @@ fn pick_char(class: &Class, random: &mut crate::random::JavaRandom) -> char {
             (start <= end).then_some((start, end))
         })
         .collect();
-    let pool = if printable.is_empty() { &ranges } else { &printable };
+    let pool = if printable.is_empty() {
+        &ranges
+    } else {
+        &printable
+    };
     if pool.is_empty() {
         return '?';
     }
@@ -212,7 +230,9 @@ mod tests {
     fn sample(pattern: &str, lo: usize, hi: usize, n: usize) -> Vec<String> {
         let generator = RegexGen::new(pattern).unwrap();
         let mut random = JavaRandom::new(1);
-        (0..n).map(|_| generator.generate(&mut random, lo, hi)).collect()
+        (0..n)
+            .map(|_| generator.generate(&mut random, lo, hi))
+            .collect()
     }
 
     #[test]
@@ -242,13 +262,25 @@ mod tests {
     #[test]
     fn length_targets_follow_generex() {
         // Cannot reach 8: always the longest match.
-        assert!(sample("City_[1-9]{0,2}", 8, 15, 100).iter().all(|s| s.len() == 7));
+        assert!(
+            sample("City_[1-9]{0,2}", 8, 15, 100)
+                .iter()
+                .all(|s| s.len() == 7)
+        );
         // Can reach 8 only with three digits.
-        assert!(sample("Item_[1-9][0-9]{0,2}", 8, 15, 100).iter().all(|s| s.len() == 8));
+        assert!(
+            sample("Item_[1-9][0-9]{0,2}", 8, 15, 100)
+                .iter()
+                .all(|s| s.len() == 8)
+        );
         // A reachable exact target is met.
         assert!(sample("[a-z]+", 5, 5, 100).iter().all(|s| s.len() == 5));
         // Every match longer than the target: the shortest.
-        assert!(sample("[a-z]{20,30}", 8, 15, 50).iter().all(|s| s.len() == 20));
+        assert!(
+            sample("[a-z]{20,30}", 8, 15, 50)
+                .iter()
+                .all(|s| s.len() == 20)
+        );
     }
 
     #[test]

@@ -114,12 +114,11 @@ pub fn registered_schema(schema: &Value) -> Value {
                 };
                 stripped.insert(key.clone(), value);
             }
-            if stripped.len() == 1 {
-                if let Some(Value::String(name)) = stripped.get("type") {
-                    if is_primitive(name) {
-                        return Value::String(name.clone());
-                    }
-                }
+            if let Some(Value::String(name)) = stripped.get("type")
+                && stripped.len() == 1
+                && is_primitive(name)
+            {
+                return Value::String(name.clone());
             }
             Value::Object(stripped)
         }

@@ -43,11 +43,23 @@ pub(crate) enum Kind {
     Long,
     Float,
     Double,
-    Bytes { decimal: Option<DecimalType> },
-    String { uuid: bool },
-    Record { name: String, fields: Vec<Field> },
-    Enum { symbols: Vec<String> },
-    Fixed { size: usize, decimal: Option<DecimalType> },
+    Bytes {
+        decimal: Option<DecimalType>,
+    },
+    String {
+        uuid: bool,
+    },
+    Record {
+        name: String,
+        fields: Vec<Field>,
+    },
+    Enum {
+        symbols: Vec<String>,
+    },
+    Fixed {
+        size: usize,
+        decimal: Option<DecimalType>,
+    },
     Array(NodeId),
     Map(NodeId),
     Union(Vec<NodeId>),
@@ -134,7 +146,12 @@ impl Parser {
         self.nodes.len() - 1
     }
 
-    fn parse(&mut self, schema: &Value, namespace: &str, path: &str) -> Result<NodeId, DatagenError> {
+    fn parse(
+        &mut self,
+        schema: &Value,
+        namespace: &str,
+        path: &str,
+    ) -> Result<NodeId, DatagenError> {
         match schema {
             Value::String(name) => self.parse_name(name, namespace, Map::new(), path),
             Value::Array(branches) => {
@@ -232,7 +249,12 @@ impl Parser {
                 let symbols = object
                     .get("symbols")
                     .and_then(Value::as_array)
-                    .map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .ok_or_else(|| DatagenError::Schema(format!("enum at {path} needs symbols")))?;
                 let (full, _) = named(object, namespace, path)?;
                 let id = self.push(Kind::Enum { symbols }, props, path);
@@ -287,7 +309,11 @@ impl Parser {
     ) -> Result<NodeId, DatagenError> {
         let (full, record_namespace) = named(object, namespace, path)?;
         let simple = full.rsplit('.').next().unwrap_or(&full).to_owned();
-        let record_path = if path.is_empty() { simple } else { path.to_owned() };
+        let record_path = if path.is_empty() {
+            simple
+        } else {
+            path.to_owned()
+        };
         // Register before the fields so the record may refer to itself.
         let id = self.push(
             Kind::Record {
@@ -299,14 +325,15 @@ impl Parser {
         );
         self.names.insert(full, id);
         let Some(fields_json) = object.get("fields").and_then(Value::as_array) else {
-            return Err(DatagenError::Schema(format!("record at {record_path} needs fields")));
+            return Err(DatagenError::Schema(format!(
+                "record at {record_path} needs fields"
+            )));
         };
         let mut fields = Vec::with_capacity(fields_json.len());
         for field in fields_json {
-            let name = field
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| DatagenError::Schema(format!("a field of {record_path} has no name")))?;
+            let name = field.get("name").and_then(Value::as_str).ok_or_else(|| {
+                DatagenError::Schema(format!("a field of {record_path} has no name"))
+            })?;
             let field_path = format!("{record_path}.{name}");
             let schema = field
                 .get("type")
@@ -318,7 +345,8 @@ impl Parser {
                 default: field.get("default").cloned(),
             });
         }
-        if let Some(Kind::Record { fields: slot, .. }) = self.nodes.get_mut(id).map(|n| &mut n.kind) {
+        if let Some(Kind::Record { fields: slot, .. }) = self.nodes.get_mut(id).map(|n| &mut n.kind)
+        {
             *slot = fields;
         }
         Ok(id)
@@ -326,7 +354,11 @@ impl Parser {
 }
 
 /// The full name and the namespace for children of a named type.
-fn named(object: &Map<String, Value>, namespace: &str, path: &str) -> Result<(String, String), DatagenError> {
+fn named(
+    object: &Map<String, Value>,
+    namespace: &str,
+    path: &str,
+) -> Result<(String, String), DatagenError> {
     let name = object
         .get("name")
         .and_then(Value::as_str)

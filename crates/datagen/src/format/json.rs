@@ -70,7 +70,9 @@ pub fn key_text(value: &Avro) -> Option<String> {
 }
 
 fn float(f: f64) -> Value {
-    Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(f)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 fn base64(bytes: &[u8]) -> String {

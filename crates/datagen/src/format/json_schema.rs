@@ -21,16 +21,25 @@ pub fn derive(schema: &Schema) -> Result<Value, DatagenError> {
     let mut names = HashMap::new();
     let mut derived = convert(schema, &mut names, &mut Vec::new())?;
     if let Value::Object(object) = &mut derived {
-        object.insert("$schema".into(), json!("http://json-schema.org/draft-07/schema#"));
+        object.insert(
+            "$schema".into(),
+            json!("http://json-schema.org/draft-07/schema#"),
+        );
     }
     Ok(derived)
 }
 
-fn convert<'a>(schema: &'a Schema, names: &mut HashMap<String, &'a Schema>, open: &mut Vec<String>) -> Result<Value, DatagenError> {
+fn convert<'a>(
+    schema: &'a Schema,
+    names: &mut HashMap<String, &'a Schema>,
+    open: &mut Vec<String>,
+) -> Result<Value, DatagenError> {
     Ok(match schema {
         Schema::Null => json!({"type": "null"}),
         Schema::Boolean => json!({"type": "boolean"}),
-        Schema::Int | Schema::Date | Schema::TimeMillis => json!({"type": "integer", "connect.type": "int32"}),
+        Schema::Int | Schema::Date | Schema::TimeMillis => {
+            json!({"type": "integer", "connect.type": "int32"})
+        }
         Schema::Long
         | Schema::TimeMicros
         | Schema::TimestampMillis
@@ -53,8 +62,12 @@ fn convert<'a>(schema: &'a Schema, names: &mut HashMap<String, &'a Schema>, open
             names.insert(enumeration.name.fullname(None), schema);
             json!({"type": "string", "enum": enumeration.symbols})
         }
-        Schema::Array(array) => json!({"type": "array", "items": convert(&array.items, names, open)?}),
-        Schema::Map(map) => json!({"type": "object", "additionalProperties": convert(&map.types, names, open)?}),
+        Schema::Array(array) => {
+            json!({"type": "array", "items": convert(&array.items, names, open)?})
+        }
+        Schema::Map(map) => {
+            json!({"type": "object", "additionalProperties": convert(&map.types, names, open)?})
+        }
         Schema::Union(union) => {
             let branches = union
                 .variants()
@@ -97,10 +110,13 @@ fn convert<'a>(schema: &'a Schema, names: &mut HashMap<String, &'a Schema>, open
                     message: format!("the recursive type {full}"),
                 });
             }
-            let target = names.get(&full).copied().ok_or_else(|| DatagenError::Unsupported {
-                format: FORMAT,
-                message: format!("the reference to {full} before its definition"),
-            })?;
+            let target = names
+                .get(&full)
+                .copied()
+                .ok_or_else(|| DatagenError::Unsupported {
+                    format: FORMAT,
+                    message: format!("the reference to {full} before its definition"),
+                })?;
             convert(target, names, open)?
         }
     })

@@ -155,14 +155,18 @@ impl ValueEncoder {
     /// The unframed payload of `value`.
     pub fn payload(&self, value: &Avro) -> Result<Vec<u8>, DatagenError> {
         match self.format {
-            OutputFormat::Avro => apache_avro::writer::datum::GenericDatumWriter::builder(&self.avro)
-                .build()
-                .and_then(|writer| writer.write_value_to_vec(value.clone()))
-                .map_err(|e| DatagenError::Encode {
-                    format: "AVRO",
-                    message: e.to_string(),
-                }),
-            OutputFormat::JsonSr | OutputFormat::Json => Ok(json::to_json(value).to_string().into_bytes()),
+            OutputFormat::Avro => {
+                apache_avro::writer::datum::GenericDatumWriter::builder(&self.avro)
+                    .build()
+                    .and_then(|writer| writer.write_value_to_vec(value.clone()))
+                    .map_err(|e| DatagenError::Encode {
+                        format: "AVRO",
+                        message: e.to_string(),
+                    })
+            }
+            OutputFormat::JsonSr | OutputFormat::Json => {
+                Ok(json::to_json(value).to_string().into_bytes())
+            }
             OutputFormat::Protobuf => match &self.protobuf {
                 Some(proto) => proto.encode(value),
                 None => Err(DatagenError::Encode {

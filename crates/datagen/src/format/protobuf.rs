@@ -9,7 +9,9 @@
 //! boolean→bool, string→string, bytes/fixed→bytes, enum→enum (symbol i has
 //! number i), array→repeated, map→map<string, V>, `["null", T]`→`optional T`,
 //! other unions→a `oneof` named after the field with members
-//! `<field>_<n>`. Logical types map to their underlying type (Confluent's
+//! `<field>_<n>`. A record with fields that differ only in case and
+//! underscores (CLICKSTREAM's `time` and `_time`) cannot be proto3, so such a
+//! schema is written as proto2 with `optional` fields. Logical types map to their underlying type (Confluent's
 //! converter would use google.protobuf wrappers; ferry keeps the file free of
 //! imports). Arrays of arrays, maps of maps/arrays, bare `null` fields and
 //! recursive records are refused with [`DatagenError::Unsupported`].
@@ -41,10 +43,12 @@ impl ProtobufSchema {
     pub fn derive(schema: &Schema) -> Result<Self, DatagenError> {
         let text = ProtoWriter::write(schema)?;
         let mut compiler = protox::Compiler::with_file_resolver(Source(text.clone()));
-        compiler.open_file(FILE_NAME).map_err(|e| DatagenError::Unsupported {
-            format: FORMAT,
-            message: format!("the derived schema does not compile: {e}"),
-        })?;
+        compiler
+            .open_file(FILE_NAME)
+            .map_err(|e| DatagenError::Unsupported {
+                format: FORMAT,
+                message: format!("the derived schema does not compile: {e}"),
+            })?;
         let pool = compiler.descriptor_pool();
         let descriptor = pool
             .get_file_by_name(FILE_NAME)
@@ -86,11 +90,19 @@ impl protox::file::FileResolver for Source {
 }
 
 fn unsupported(message: String) -> DatagenError {
-    DatagenError::Unsupported { format: FORMAT, message }
+    DatagenError::Unsupported {
+        format: FORMAT,
+        message,
+    }
 }
 
 /// Writes the proto3 text: one message per record, one enum per enum.
 struct ProtoWriter<'a> {
+    /// Write proto2 (`optional` on singular fields) instead of proto3.
+    proto2: bool,
+    /// Set when two fields of a record differ only in case and underscores
+    /// (CLICKSTREAM's `time` and `_time`): proto3 forbids that, proto2 allows it.
+    camel_case_conflict: bool,
     package: String,
     names: HashMap<String, &'a Schema>,
     /// Named types still to write, in discovery order.
@@ -101,16 +113,31 @@ struct ProtoWriter<'a> {
 
 impl<'a> ProtoWriter<'a> {
     fn write(schema: &'a Schema) -> Result<String, DatagenError> {
+        let (text, conflict) = Self::write_as(schema, false)?;
+        if conflict {
+            return Ok(Self::write_as(schema, true)?.0);
+        }
+        Ok(text)
+    }
+
+    fn write_as(schema: &'a Schema, proto2: bool) -> Result<(String, bool), DatagenError> {
         let Schema::Record(root) = schema else {
-            return Err(unsupported("a top-level schema that is not a record".into()));
+            return Err(unsupported(
+                "a top-level schema that is not a record".into(),
+            ));
         };
         let package = root.name.namespace().map(str::to_owned).unwrap_or_default();
         let mut writer = ProtoWriter {
+            proto2,
+            camel_case_conflict: false,
             package,
             names: HashMap::new(),
             queue: vec![schema],
             written: Vec::new(),
-            out: String::from("syntax = \"proto3\";\n"),
+            out: format!(
+                "syntax = \"{}\";\n",
+                if proto2 { "proto2" } else { "proto3" }
+            ),
         };
         if !writer.package.is_empty() {
             let _ = writeln!(writer.out, "package {};", writer.package);
@@ -120,7 +147,7 @@ impl<'a> ProtoWriter<'a> {
             next += 1;
             writer.definition(schema)?;
         }
-        Ok(writer.out)
+        Ok((writer.out, writer.camel_case_conflict))
     }
 
     /// The proto name of a named Avro type.
@@ -143,8 +170,8 @@ impl<'a> ProtoWriter<'a> {
     }
 
     fn remember(&mut self, full: String, schema: &'a Schema) {
-        if !self.names.contains_key(&full) {
-            self.names.insert(full, schema);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.names.entry(full) {
+            slot.insert(schema);
             self.queue.push(schema);
         }
     }
@@ -158,12 +185,26 @@ impl<'a> ProtoWriter<'a> {
                 }
                 self.written.push(full.clone());
                 self.names.insert(full.clone(), schema);
+                let mut folded: Vec<String> = record
+                    .fields
+                    .iter()
+                    .map(|f| f.name.replace('_', "").to_lowercase())
+                    .collect();
+                folded.sort();
+                folded.dedup();
+                if folded.len() != record.fields.len() {
+                    self.camel_case_conflict = true;
+                }
                 let mut body = String::new();
                 let mut number = 1;
                 for field in &record.fields {
                     self.field(&mut body, &field.name, &field.schema, &mut number)?;
                 }
-                let _ = write!(self.out, "\nmessage {} {{\n{body}}}\n", self.proto_name(&full));
+                let _ = write!(
+                    self.out,
+                    "\nmessage {} {{\n{body}}}\n",
+                    self.proto_name(&full)
+                );
             }
             Schema::Enum(enumeration) => {
                 let full = enumeration.name.fullname(None);
@@ -182,25 +223,49 @@ impl<'a> ProtoWriter<'a> {
         Ok(())
     }
 
-    fn field(&mut self, body: &mut String, name: &str, schema: &'a Schema, number: &mut u32) -> Result<(), DatagenError> {
+    fn field(
+        &mut self,
+        body: &mut String,
+        name: &str,
+        schema: &'a Schema,
+        number: &mut u32,
+    ) -> Result<(), DatagenError> {
         match schema {
             Schema::Array(array) => {
                 let item = self.scalar_or_named(&array.items, name)?;
-                let _ = writeln!(body, "  repeated {item} {name} = {number};");
+                let _ = writeln!(
+                    body,
+                    "  repeated {item} {name} = {number}{};",
+                    json_name(name)
+                );
             }
             Schema::Map(map) => {
                 let value = self.scalar_or_named(&map.types, name)?;
-                let _ = writeln!(body, "  map<string, {value}> {name} = {number};");
+                let _ = writeln!(
+                    body,
+                    "  map<string, {value}> {name} = {number}{};",
+                    json_name(name)
+                );
             }
             Schema::Union(union) => {
-                let branches: Vec<&'a Schema> = union.variants().iter().filter(|s| !matches!(s, Schema::Null)).collect();
+                let branches: Vec<&'a Schema> = union
+                    .variants()
+                    .iter()
+                    .filter(|s| !matches!(s, Schema::Null))
+                    .collect();
                 match branches.as_slice() {
                     [] => return Err(unsupported(format!("the null-only field {name}"))),
                     [single] => match single {
-                        Schema::Array(_) | Schema::Map(_) => return self.field(body, name, single, number),
+                        Schema::Array(_) | Schema::Map(_) => {
+                            return self.field(body, name, single, number);
+                        }
                         _ => {
                             let ty = self.scalar_or_named(single, name)?;
-                            let _ = writeln!(body, "  optional {ty} {name} = {number};");
+                            let _ = writeln!(
+                                body,
+                                "  optional {ty} {name} = {number}{};",
+                                json_name(name)
+                            );
                         }
                     },
                     many => {
@@ -218,7 +283,8 @@ impl<'a> ProtoWriter<'a> {
             Schema::Null => return Err(unsupported(format!("the null field {name}"))),
             other => {
                 let ty = self.scalar_or_named(other, name)?;
-                let _ = writeln!(body, "  {ty} {name} = {number};");
+                let label = if self.proto2 { "optional " } else { "" };
+                let _ = writeln!(body, "  {label}{ty} {name} = {number}{};", json_name(name));
             }
         }
         *number += 1;
@@ -264,13 +330,32 @@ impl<'a> ProtoWriter<'a> {
                 }
                 self.type_ref(&full)
             }
-            _ => return Err(unsupported(format!("the nested collection or union in field {field}"))),
+            _ => {
+                return Err(unsupported(format!(
+                    "the nested collection or union in field {field}"
+                )));
+            }
         })
     }
 }
 
+/// ` [json_name = "..."]` when protobuf's default JSON name (lower camel
+/// case) would differ from the Avro field name: keeps JSON renderings of the
+/// message using the Avro names, and keeps fields such as `time` and `_time`
+/// (CLICKSTREAM) from clashing in JSON.
+fn json_name(name: &str) -> String {
+    if name.contains('_') {
+        format!(" [json_name = \"{name}\"]")
+    } else {
+        String::new()
+    }
+}
+
 /// A record value as a dynamic message of `descriptor`.
-fn to_message(descriptor: &MessageDescriptor, value: &Avro) -> Result<DynamicMessage, DatagenError> {
+fn to_message(
+    descriptor: &MessageDescriptor,
+    value: &Avro,
+) -> Result<DynamicMessage, DatagenError> {
     let Avro::Record(fields) = value else {
         return Err(encode_error("the value is not a record".into()));
     };
@@ -287,7 +372,9 @@ fn to_message(descriptor: &MessageDescriptor, value: &Avro) -> Result<DynamicMes
                         .oneofs()
                         .find(|o| o.name() == name)
                         .and_then(|oneof| oneof.fields().find(|f| fits(f, inner)))
-                        .ok_or_else(|| encode_error(format!("no oneof member of {name} fits the value")))?;
+                        .ok_or_else(|| {
+                            encode_error(format!("no oneof member of {name} fits the value"))
+                        })?;
                     (member.name().to_owned(), inner.as_ref())
                 }
             },
@@ -313,7 +400,10 @@ fn to_proto(field: &prost_reflect::FieldDescriptor, value: &Avro) -> Result<Prot
     use prost_reflect::Kind;
     if field.is_map() {
         let Avro::Map(entries) = value else {
-            return Err(encode_error(format!("field {} expects a map", field.name())));
+            return Err(encode_error(format!(
+                "field {} expects a map",
+                field.name()
+            )));
         };
         let value_field = match field.kind() {
             Kind::Message(entry) => entry.map_entry_value_field(),
@@ -327,7 +417,10 @@ fn to_proto(field: &prost_reflect::FieldDescriptor, value: &Avro) -> Result<Prot
     }
     if field.is_list() {
         let Avro::Array(items) = value else {
-            return Err(encode_error(format!("field {} expects an array", field.name())));
+            return Err(encode_error(format!(
+                "field {} expects an array",
+                field.name()
+            )));
         };
         return items
             .iter()
@@ -363,13 +456,17 @@ fn single(field: &prost_reflect::FieldDescriptor, value: &Avro) -> Result<Proto,
         (Kind::Double, Avro::Double(f)) => Proto::F64(*f),
         (Kind::String, Avro::String(s)) => Proto::String(s.clone()),
         (Kind::String, Avro::Uuid(u)) => Proto::String(u.to_string()),
-        (Kind::Bytes, Avro::Bytes(b) | Avro::Fixed(_, b)) => Proto::Bytes(prost::bytes::Bytes::from(b.clone())),
+        (Kind::Bytes, Avro::Bytes(b) | Avro::Fixed(_, b)) => {
+            Proto::Bytes(prost::bytes::Bytes::from(b.clone()))
+        }
         (Kind::Bytes, Avro::Decimal(decimal)) => match <Vec<u8>>::try_from(decimal) {
             Ok(bytes) => Proto::Bytes(prost::bytes::Bytes::from(bytes)),
             Err(e) => return Err(encode_error(format!("field {}: {e}", field.name()))),
         },
         (Kind::Enum(_), Avro::Enum(index, _)) => Proto::EnumNumber(*index as i32),
-        (Kind::Message(descriptor), record @ Avro::Record(_)) => Proto::Message(to_message(&descriptor, record)?),
+        (Kind::Message(descriptor), record @ Avro::Record(_)) => {
+            Proto::Message(to_message(&descriptor, record)?)
+        }
         (kind, value) => {
             return Err(encode_error(format!(
                 "field {} of type {kind:?} cannot hold {value:?}",
@@ -380,5 +477,8 @@ fn single(field: &prost_reflect::FieldDescriptor, value: &Avro) -> Result<Proto,
 }
 
 fn encode_error(message: String) -> DatagenError {
-    DatagenError::Encode { format: FORMAT, message }
+    DatagenError::Encode {
+        format: FORMAT,
+        message,
+    }
 }

@@ -67,11 +67,18 @@ fn ranges_lengths_prefix_suffix_odds_keys() {
         let value = generator.next_record().unwrap().value;
         assert!(matches!(field(&value, "i"), Avro::Int(n) if (-5..5).contains(n)));
         assert!(matches!(field(&value, "f"), Avro::Float(x) if (1.5..2.0).contains(x)));
-        let Avro::String(s) = field(&value, "s") else { panic!() };
-        assert!(s.starts_with('<') && s.ends_with('>') && (4..=5).contains(&s.chars().count()), "{s:?}");
+        let Avro::String(s) = field(&value, "s") else {
+            panic!()
+        };
+        assert!(
+            s.starts_with('<') && s.ends_with('>') && (4..=5).contains(&s.chars().count()),
+            "{s:?}"
+        );
         assert!(matches!(field(&value, "b"), Avro::Bytes(b) if b.len() == 3));
         assert!(matches!(field(&value, "a"), Avro::Array(a) if a.len() < 3));
-        let Avro::Map(m) = field(&value, "m") else { panic!() };
+        let Avro::Map(m) = field(&value, "m") else {
+            panic!()
+        };
         assert!(!m.is_empty() && m.len() <= 2 && m.keys().all(|k| key.is_match(k)));
         assert_eq!(field(&value, "t"), &Avro::Boolean(true));
         assert_eq!(field(&value, "o"), &Avro::Boolean(false));
@@ -92,7 +99,9 @@ fn unions_enums_fixed_and_recursion() {
     let mut branches = [false; 3];
     for _ in 0..100 {
         let value = generator.next_record().unwrap().value;
-        let Avro::Union(index, inner) = field(&value, "u") else { panic!() };
+        let Avro::Union(index, inner) = field(&value, "u") else {
+            panic!()
+        };
         branches[*index as usize] = true;
         if *index == 2 {
             assert!(matches!(**inner, Avro::Int(0..3)));
@@ -117,7 +126,9 @@ fn logical_types_encode() {
     let mut generator = Generator::new(&schema, Some(4)).unwrap();
     for _ in 0..50 {
         let value = generator.next_record().unwrap().value;
-        let Avro::Record(fields) = round_trip(generator.schema(), &value) else { panic!() };
+        let Avro::Record(fields) = round_trip(generator.schema(), &value) else {
+            panic!()
+        };
         assert_eq!(fields.len(), 5);
         assert!(matches!(field(&value, "ts"), Avro::Long(0..10)));
     }
@@ -137,7 +148,13 @@ fn resume_continues_the_same_stream() {
     let mut resumed = Generator::resume(schema, state).unwrap();
     let rest: Vec<_> = (0..6).map(|_| resumed.next_record().unwrap()).collect();
     assert_eq!(&all[4..], &rest[..]);
-    assert_ne!(state, GeneratorState { iteration: 4, seed: 99 });
+    assert_ne!(
+        state,
+        GeneratorState {
+            iteration: 4,
+            seed: 99
+        }
+    );
 }
 
 #[test]
@@ -149,21 +166,62 @@ fn task_seeds_differ_per_task() {
 #[test]
 fn bad_annotations_name_the_path() {
     for (schema, needle) in [
-        (record(r#"{"name":"a","type":{"type":"int","arg.properties":{"range":{"min":5,"max":5}}}}"#), "t.a"),
-        (record(r#"{"name":"a","type":{"type":"string","arg.properties":{"regex":"[a-"}}}"#), "invalid regex"),
-        (record(r#"{"name":"a","type":{"type":"string","arg.properties":{"options":[]}}}"#), "empty"),
-        (record(r#"{"name":"a","type":{"type":"int","arg.properties":{"options":["x"]}}}"#), "invalid option"),
-        (record(r#"{"name":"a","type":{"type":"string","arg.properties":{"options":["x"],"regex":"y"}}}"#), "cannot specify regex"),
-        (record(r#"{"name":"a","type":{"type":"boolean","arg.properties":{"odds":2}}}"#), "odds"),
-        (record(r#"{"name":"a","type":{"type":"string","arg.properties":{"length":{"min":4,"max":2}}}}"#), "length"),
-        (record(r#"{"name":"a","type":{"type":"int","arg.properties":"x"}}"#), "must be an object"),
-        (record(r#"{"name":"a","type":{"type":"bytes","arg.properties":{"iteration":{"start":1}}}}"#), "iteration"),
+        (
+            record(
+                r#"{"name":"a","type":{"type":"int","arg.properties":{"range":{"min":5,"max":5}}}}"#,
+            ),
+            "t.a",
+        ),
+        (
+            record(r#"{"name":"a","type":{"type":"string","arg.properties":{"regex":"[a-"}}}"#),
+            "invalid regex",
+        ),
+        (
+            record(r#"{"name":"a","type":{"type":"string","arg.properties":{"options":[]}}}"#),
+            "empty",
+        ),
+        (
+            record(r#"{"name":"a","type":{"type":"int","arg.properties":{"options":["x"]}}}"#),
+            "invalid option",
+        ),
+        (
+            record(
+                r#"{"name":"a","type":{"type":"string","arg.properties":{"options":["x"],"regex":"y"}}}"#,
+            ),
+            "cannot specify regex",
+        ),
+        (
+            record(r#"{"name":"a","type":{"type":"boolean","arg.properties":{"odds":2}}}"#),
+            "odds",
+        ),
+        (
+            record(
+                r#"{"name":"a","type":{"type":"string","arg.properties":{"length":{"min":4,"max":2}}}}"#,
+            ),
+            "length",
+        ),
+        (
+            record(r#"{"name":"a","type":{"type":"int","arg.properties":"x"}}"#),
+            "must be an object",
+        ),
+        (
+            record(
+                r#"{"name":"a","type":{"type":"bytes","arg.properties":{"iteration":{"start":1}}}}"#,
+            ),
+            "iteration",
+        ),
     ] {
         let err = Generator::new(&schema, Some(1)).unwrap_err().to_string();
         assert!(err.contains(needle), "{err:?} lacks {needle:?}");
     }
     assert!(Generator::new("{", None).is_err());
-    assert!(Generator::new(r#"{"type":"record","name":"x","fields":[{"name":"a","type":"nope"}]}"#, None).is_err());
+    assert!(
+        Generator::new(
+            r#"{"type":"record","name":"x","fields":[{"name":"a","type":"nope"}]}"#,
+            None
+        )
+        .is_err()
+    );
 }
 
 #[test]
