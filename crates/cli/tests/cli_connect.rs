@@ -34,7 +34,10 @@ fn ferry(args: &[&str]) -> Output {
         .env_remove("FERRY_API_KEY")
         .env_remove("FERRY_API_SECRET")
         .env_remove("FERRY_ENVIRONMENT")
-        .env("FERRY_HOME", std::env::temp_dir().join("ferry-cli-connect-home"))
+        .env(
+            "FERRY_HOME",
+            std::env::temp_dir().join("ferry-cli-connect-home"),
+        )
         .env_remove("http_proxy")
         .env_remove("HTTP_PROXY")
         .stdin(Stdio::null())
@@ -235,12 +238,20 @@ fn orders_datagen_lifecycle() {
     );
     let url = format!("{}/kafka", server.rest_url());
     let out = ok(&[
-        "connect", "cluster", "create", "--config-file", &config, "--url", &url,
+        "connect",
+        "cluster",
+        "create",
+        "--config-file",
+        &config,
+        "--url",
+        &url,
     ]);
     assert!(out.contains("Created connector \"orders\""), "{out}");
 
     // Running: records arrive, the schema is registered under <topic>-value.
-    wait_for("records", WAIT, || (produced(&describe(&server, "orders")) >= 50).then_some(()));
+    wait_for("records", WAIT, || {
+        (produced(&describe(&server, "orders")) >= 50).then_some(())
+    });
     let d = describe(&server, "orders");
     assert_eq!(d["connector"]["status"], "RUNNING", "{d}");
     assert_eq!(task_state(&d), "RUNNING", "{d}");
@@ -254,10 +265,16 @@ fn orders_datagen_lifecycle() {
     ));
     let id = u32::try_from(latest["id"].as_u64().expect("id")).expect("id fits");
     let schema = latest["schema"].as_str().expect("schema");
-    assert!(schema.contains("\"orders\"") && schema.contains("\"orderid\""), "{schema}");
+    assert!(
+        schema.contains("\"orders\"") && schema.contains("\"orderid\""),
+        "{schema}"
+    );
     assert!(!schema.contains("arg.properties"), "{schema}");
     let list = ok(&["connect", "cluster", "list", "--url", &url]);
-    assert!(list.contains("orders") && list.contains("RUNNING"), "{list}");
+    assert!(
+        list.contains("orders") && list.contains("RUNNING"),
+        "{list}"
+    );
 
     // Pause: production stops and stays stopped.
     let out = ok(&["connect", "cluster", "pause", "orders", "--url", &url]);
@@ -267,7 +284,11 @@ fn orders_datagen_lifecycle() {
     });
     let at_pause = end_offsets(&server, TOPIC);
     let records = read_all(&server, TOPIC);
-    assert_eq!(records.len() as i64, at_pause, "nothing written while paused");
+    assert_eq!(
+        records.len() as i64,
+        at_pause,
+        "nothing written while paused"
+    );
     check_records(&records, id);
     assert_eq!(produced(&describe(&server, "orders")), at_pause as u64);
 
@@ -308,15 +329,28 @@ fn orders_datagen_lifecycle() {
 
     // Delete: gone from the list and from disk; the topic stays.
     let out = ok(&[
-        "connect", "cluster", "delete", "orders", "--url", &url, "--force", "--cluster",
+        "connect",
+        "cluster",
+        "delete",
+        "orders",
+        "--url",
+        &url,
+        "--force",
+        "--cluster",
         server.cluster_id(),
     ]);
     assert!(out.contains("Deleted connector \"orders\""), "{out}");
     let list = ok(&["connect", "cluster", "list", "--url", &url, "-o", "json"]);
-    assert_eq!(serde_json::from_str::<Value>(&list).expect("json"), Value::Array(vec![]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&list).expect("json"),
+        Value::Array(vec![])
+    );
     assert!(!server.data_dir().join("connectors/orders.json").exists());
     let err = fails(&["connect", "cluster", "describe", "orders", "--url", &url]);
-    assert!(err.contains("Connector orders not found") && err.contains("404"), "{err}");
+    assert!(
+        err.contains("Connector orders not found") && err.contains("404"),
+        "{err}"
+    );
     assert!(end_offsets(&server, TOPIC) > 0);
 }
 
@@ -332,7 +366,15 @@ fn iterations_limit_then_failed_task_with_confluents_trace() {
             "max.interval": 0, "iterations": 7}}"#,
     );
     let url = format!("{}/kafka", server.rest_url());
-    ok(&["connect", "cluster", "create", "--config-file", &config, "--url", &url]);
+    ok(&[
+        "connect",
+        "cluster",
+        "create",
+        "--config-file",
+        &config,
+        "--url",
+        &url,
+    ]);
     let d = wait_for("the limit", WAIT, || {
         let d = describe(&server, "users");
         (task_state(&d) == "FAILED").then_some(d)
@@ -353,9 +395,11 @@ fn iterations_limit_then_failed_task_with_confluents_trace() {
     tpl.add_partition_offset("users", 0, Offset::Beginning)
         .expect("tpl");
     c.assign(&tpl).expect("assign");
-    let m = wait_for("a users record", WAIT, || match c.poll(Duration::from_millis(200)) {
-        Some(Ok(m)) => Some(m.detach()),
-        _ => None,
+    let m = wait_for("a users record", WAIT, || {
+        match c.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => Some(m.detach()),
+            _ => None,
+        }
     });
     let v: Value = serde_json::from_slice(m.payload().expect("payload")).expect("JSON value");
     assert!(v.get("userid").is_some(), "{v}");
@@ -366,7 +410,15 @@ fn iterations_limit_then_failed_task_with_confluents_trace() {
         r#"{"name": "a", "connector.class": "DatagenSource", "kafka.topic": "a",
             "quickstart": "ORDERS", "output.data.format": "AVRO"}"#,
     );
-    let err = fails(&["connect", "cluster", "create", "--config-file", &avro, "--url", &url]);
+    let err = fails(&[
+        "connect",
+        "cluster",
+        "create",
+        "--config-file",
+        &avro,
+        "--url",
+        &url,
+    ]);
     assert!(err.contains("schema registry"), "{err}");
     server.terminate();
 }
@@ -376,7 +428,17 @@ fn bad_config_files_give_clear_errors() {
     let server = FerryServer::start(&["rest.listeners=http://127.0.0.1:0"]);
     let dir = server.data_dir().parent().expect("tmp").to_path_buf();
     let url = format!("{}/kafka", server.rest_url());
-    let create = |file: &str| fails(&["connect", "cluster", "create", "--config-file", file, "--url", &url]);
+    let create = |file: &str| {
+        fails(&[
+            "connect",
+            "cluster",
+            "create",
+            "--config-file",
+            file,
+            "--url",
+            &url,
+        ])
+    };
 
     let missing = dir.join("nope.json");
     let err = create(&missing.to_string_lossy());
@@ -385,10 +447,15 @@ fn bad_config_files_give_clear_errors() {
     let err = create(&write_config(&dir, "broken.json", "{\"name\": "));
     assert!(err.contains("not valid JSON"), "{err}");
 
-    let err = create(&write_config(&dir, "noname.json", r#"{"kafka.topic": "t"}"#));
+    let err = create(&write_config(
+        &dir,
+        "noname.json",
+        r#"{"kafka.topic": "t"}"#,
+    ));
     assert!(err.contains("no \"name\""), "{err}");
 
-    let base = r#""connector.class": "DatagenSource", "kafka.topic": "t", "output.data.format": "JSON""#;
+    let base =
+        r#""connector.class": "DatagenSource", "kafka.topic": "t", "output.data.format": "JSON""#;
     let err = create(&write_config(
         &dir,
         "quickstart.json",
@@ -418,9 +485,20 @@ fn bad_config_files_give_clear_errors() {
         "good.json",
         &format!(r#"{{"name": "g", {base}, "quickstart": "ORDERS", "max.interval": "1000"}}"#),
     );
-    ok(&["connect", "cluster", "create", "--config-file", &good, "--url", &url]);
+    ok(&[
+        "connect",
+        "cluster",
+        "create",
+        "--config-file",
+        &good,
+        "--url",
+        &url,
+    ]);
     let err = create(&good);
-    assert!(err.contains("already exists") && err.contains("409"), "{err}");
+    assert!(
+        err.contains("already exists") && err.contains("409"),
+        "{err}"
+    );
 
     let err = fails(&["connect", "cluster", "pause", "ghost", "--url", &url]);
     assert!(err.contains("Connector ghost not found"), "{err}");

@@ -13,8 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use ferry_datagen::DatagenError;
 use ferry_datagen::DatagenConfig;
+use ferry_datagen::DatagenError;
 
 use crate::error::ConnectError;
 

@@ -27,10 +27,12 @@ pub(crate) fn build(
 ) -> Result<Box<dyn RecordSource>, ConnectError> {
     let parsed = parse(config)?;
     let generator = match seed.or(parsed.random_seed) {
-        Some(seed) if produced > 0 || parsed.random_seed.is_none() => parsed.resume(GeneratorState {
-            iteration: produced,
-            seed,
-        }),
+        Some(seed) if produced > 0 || parsed.random_seed.is_none() => {
+            parsed.resume(GeneratorState {
+                iteration: produced,
+                seed,
+            })
+        }
         // A fresh start: `random.seed` as the connector would apply it.
         _ if produced == 0 => parsed.generator(),
         _ => parsed.resume(GeneratorState {

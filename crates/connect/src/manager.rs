@@ -103,11 +103,7 @@ impl ConnectorManager {
         let paused = stored.paused;
         let shared = Arc::new(Shared::new(stored));
         task::save(&self.store, &shared).await;
-        let (control, rx) = watch::channel(if paused {
-            Control::Pause
-        } else {
-            Control::Run
-        });
+        let (control, rx) = watch::channel(if paused { Control::Pause } else { Control::Run });
         let ctx = TaskContext {
             broker: Arc::clone(&self.broker),
             registrar: self.registrar.clone(),
@@ -143,9 +139,11 @@ impl ConnectorManager {
         let source = crate::source::build(config, 0, None)?;
         match source.value_schema() {
             Some(schema) if self.registrar.is_none() => {
+                let format = config
+                    .get("output.data.format")
+                    .map_or(schema.schema_type, |f| f.trim());
                 Err(ConnectError::InvalidConfig(vec![format!(
-                    "output.data.format: {} values need a schema registry, and this server runs none (set schema.registry.listeners, or use JSON)",
-                    schema.schema_type
+                    "output.data.format: {format} values need a schema registry, and this server runs none (set schema.registry.listeners, or use JSON)"
                 )]))
             }
             _ => Ok(()),
@@ -293,7 +291,11 @@ impl ConnectorManager {
         let paused = running.shared.stored.lock().paused;
         let (task_state, trace) = running.shared.status.lock().clone();
         let worker_id = self.worker_id();
-        let connector_state = if paused { State::Paused } else { State::Running };
+        let connector_state = if paused {
+            State::Paused
+        } else {
+            State::Running
+        };
         Ok(ConnectorStatus {
             name: name.to_owned(),
             connector: ConnectorState {
@@ -367,12 +369,15 @@ impl ConnectorManager {
             .ok_or_else(|| ConnectError::NotFound(name.to_owned()))?;
         running.shared.stored.lock().paused = paused;
         task::save(&self.store, &running.shared).await;
-        let _ = running.control.send(if paused {
-            Control::Pause
-        } else {
-            Control::Run
-        });
-        tracing::info!(connector = name, paused, "connector {}", if paused { "paused" } else { "resumed" });
+        let _ = running
+            .control
+            .send(if paused { Control::Pause } else { Control::Run });
+        tracing::info!(
+            connector = name,
+            paused,
+            "connector {}",
+            if paused { "paused" } else { "resumed" }
+        );
         Ok(())
     }
 

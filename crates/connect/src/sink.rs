@@ -108,7 +108,10 @@ impl LocalTopic {
 /// partition's append that wakes waiting fetches. The batch's base offset
 /// is set to the end read just before; if another writer got in between,
 /// the log refuses the offset and the append is retried.
-fn append_at_end(partition: &ferry_broker::partition::Partition, batch: &Bytes) -> Result<(), String> {
+fn append_at_end(
+    partition: &ferry_broker::partition::Partition,
+    batch: &Bytes,
+) -> Result<(), String> {
     let mut last = String::new();
     for _ in 0..APPEND_ATTEMPTS {
         let end = partition.high_watermark();
@@ -127,7 +130,12 @@ fn append_at_end(partition: &ferry_broker::partition::Partition, batch: &Bytes) 
             Err(ferry_log::LogError::OffsetOutOfOrder { .. }) => {
                 last = "the log end moved during the append".into();
             }
-            Err(e) => return Err(format!("append to {}-{}: {e}", partition.topic, partition.index)),
+            Err(e) => {
+                return Err(format!(
+                    "append to {}-{}: {e}",
+                    partition.topic, partition.index
+                ));
+            }
         }
     }
     Err(format!(

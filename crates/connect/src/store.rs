@@ -95,7 +95,9 @@ impl ConnectorStore {
                     "connector file names connector {:?}; skipped",
                     c.name
                 ),
-                Err(e) => tracing::warn!(path = %path.display(), "unreadable connector file skipped: {e}"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "unreadable connector file skipped: {e}")
+                }
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

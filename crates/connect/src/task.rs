@@ -282,7 +282,11 @@ pub(crate) async fn run(ctx: TaskContext, mut control: watch::Receiver<Control>)
                     headers: headers(generation, r.iteration),
                     timestamp: None,
                 }),
-                Err(e) => return ctx.fail(format!("generating a record: {e}"), &mut control).await,
+                Err(e) => {
+                    return ctx
+                        .fail(format!("generating a record: {e}"), &mut control)
+                        .await;
+                }
             }
             due += interval(runtime.max_interval_ms);
         }

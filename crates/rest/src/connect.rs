@@ -94,7 +94,10 @@ async fn list(State(c): State<Connectors>, RawQuery(query): RawQuery) -> Answer 
         let mut entry = serde_json::Map::new();
         if expand.iter().any(|e| e == "info") {
             let info = c.info(&name).await?;
-            entry.insert("info".into(), serde_json::to_value(info).unwrap_or_default());
+            entry.insert(
+                "info".into(),
+                serde_json::to_value(info).unwrap_or_default(),
+            );
         }
         if expand.iter().any(|e| e == "status") {
             let status = c.status(&name).await?;
@@ -124,11 +127,7 @@ async fn config(State(c): State<Connectors>, Path(name): Path<String>) -> Answer
 }
 
 /// `PUT /connectors/{name}/config`: 201 when created, 200 when updated.
-async fn put_config(
-    State(c): State<Connectors>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Answer {
+async fn put_config(State(c): State<Connectors>, Path(name): Path<String>, body: Bytes) -> Answer {
     let config: BTreeMap<String, String> = crate::routes::parse_body(&body)?;
     let (info, created) = c.put_config(&name, config).await?;
     let status = if created {

@@ -217,7 +217,11 @@ pub(crate) async fn run(cmd: ClusterCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ClusterCommand::Delete { ids, force: _, rest } => {
+        ClusterCommand::Delete {
+            ids,
+            force: _,
+            rest,
+        } => {
             let client = ConnectClient::connect(&rest)?;
             for id in &ids {
                 client.delete(id).await?;

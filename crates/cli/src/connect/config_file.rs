@@ -80,7 +80,10 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(c.name, "orders");
-        assert_eq!(c.config.get("max.interval").map(String::as_str), Some("100"));
+        assert_eq!(
+            c.config.get("max.interval").map(String::as_str),
+            Some("100")
+        );
         assert_eq!(c.config.get("name").map(String::as_str), Some("orders"));
     }
 
