@@ -376,6 +376,10 @@ fn later_commands_take_their_endpoints_from_the_active_environment() {
     home.ok(&["environment", "use", "local"]);
 
     assert_eq!(home.json(&["kafka", "link", "list"]), serde_json::json!([]));
+    // `ferry kafka topic` takes the environment's bootstrap.
+    home.ok(&["kafka", "topic", "create", "env-topic", "--partitions", "2"]);
+    let topics = home.ok(&["kafka", "topic", "list"]);
+    assert!(topics.contains("env-topic"), "{topics}");
     let schema = write(
         home.dir.path(),
         "s.avsc",

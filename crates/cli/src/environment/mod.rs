@@ -256,7 +256,7 @@ impl EnvironmentOut {
     fn rows(&self) -> Vec<(&'static str, String)> {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         let s = |v: &Option<&str>| v.unwrap_or_default().to_owned();
-        vec![
+        let rows = vec![
             ("Current", if self.is_current { "*" } else { "" }.to_owned()),
             ("Name", self.name.clone()),
             ("REST URL", o(&self.rest_url)),
@@ -273,7 +273,11 @@ impl EnvironmentOut {
                 s(&self.schema_registry_api_secret),
             ),
             ("CA Location", o(&self.ca_location)),
-        ]
+        ];
+        // Unset settings are left out; the name and the marker always show.
+        rows.into_iter()
+            .filter(|(k, v)| matches!(*k, "Current" | "Name") || !v.is_empty())
+            .collect()
     }
 }
 

@@ -166,7 +166,6 @@ fn from_environment(kind: EndpointKind, name: Option<&str>) -> anyhow::Result<En
 /// flags set none. Returns whether an environment supplied the cluster.
 ///
 /// For `ferry kafka topic|consumer …` (`ConnectionArgs::client_config`).
-#[allow(dead_code)] // Called by `ConnectionArgs::client_config` once its owner wires it.
 pub(crate) fn fill_client_config(
     config: &mut ClientConfig,
     environment: Option<&str>,

@@ -102,9 +102,16 @@ impl ConnectionArgs {
         if self.insecure_skip_tls_verify {
             config.insecure_skip_verify = true;
         }
+        // Last, the active environment (`ferry environment use`): its
+        // bootstrap, and its API key and CA unless flags gave them.
+        if crate::environment::resolve::fill_client_config(&mut config, None)?
+            && let Some(p) = &self.security_protocol
+        {
+            config.security_protocol = p.parse()?;
+        }
         if config.bootstrap.is_empty() {
             anyhow::bail!(
-                "no bootstrap server: pass --bootstrap HOST:PORT, set FERRY_BOOTSTRAP, or put bootstrap.servers in --command-config"
+                "no bootstrap server: pass --bootstrap HOST:PORT, set FERRY_BOOTSTRAP, put bootstrap.servers in --command-config, or use an environment with one (`ferry environment create NAME --bootstrap HOST:PORT`)"
             );
         }
         Ok(config)
