@@ -5,6 +5,15 @@
 //! partitions it is assigned from the committed offsets, commits after each
 //! batch it prints, and leaves the group on exit. It stops after
 //! `--max-messages`, after `--timeout-ms` without new records, or on Ctrl-C.
+//!
+//! With `--value-format`/`--key-format` avro, jsonschema or protobuf, each
+//! record is read in Confluent's wire format and printed as one line of
+//! JSON, decoded with the writer schema its id names in the registry
+//! (`--schema-registry-endpoint`, or the active environment's; ids looked
+//! up in `--schema-registry-context` when given). A record that cannot be
+//! decoded (not in the wire format, unknown id, payload not of its schema)
+//! is reported on stderr with its partition and offset and skipped;
+//! consumption goes on. An unreachable registry stops the command.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,6 +26,8 @@ use ferry_client::records::{decode_records, next_fetch_offset};
 use ferry_client::{Client, FetchOptions, FetchTarget, IsolationLevel};
 
 use super::args::ConnectionArgs;
+use super::topic::value_format::registry::{RegistryArgs, normalize_context};
+use super::topic::value_format::{DecodeError, Decoder, Format};
 
 /// `ferry kafka topic consume`.
 #[derive(Debug, Args)]
@@ -29,12 +40,31 @@ pub(crate) struct ConsumeArgs {
     /// Consumer group to join; offsets are committed to it.
     #[arg(long, value_name = "GROUP")]
     group: Option<String>,
-    /// Print the key before the value, separated by --key-separator.
+    /// Print the key before the value, separated by --delimiter.
     #[arg(long)]
     print_key: bool,
     /// Separator between key and value with --print-key.
-    #[arg(long, default_value = "\t", value_name = "SEP")]
-    key_separator: String,
+    #[arg(
+        long,
+        alias = "key-separator",
+        default_value = "\t",
+        value_name = "SEP"
+    )]
+    delimiter: String,
+    /// How values are written: string prints the bytes as they are;
+    /// avro, jsonschema and protobuf decode the Confluent wire format
+    /// through the schema registry and print one JSON document per record.
+    #[arg(long, value_enum, default_value_t)]
+    value_format: Format,
+    /// How keys are written (as --value-format), for --print-key.
+    #[arg(long, value_enum, default_value_t)]
+    key_format: Format,
+    /// The schema context (`.ctx`) to look schema ids up in; default: the
+    /// registry's unqualified lookup (the default context first).
+    #[arg(long, value_name = "CONTEXT")]
+    schema_registry_context: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// Exit after printing this many records.
     #[arg(long, value_name = "N")]
     max_messages: Option<u64>,
@@ -55,6 +85,8 @@ struct Printer {
     separator: String,
     printed: u64,
     max: Option<u64>,
+    keys: Decoder,
+    values: Decoder,
 }
 
 impl Printer {
@@ -62,22 +94,53 @@ impl Printer {
         self.max.is_some_and(|m| self.printed >= m)
     }
 
-    fn print(&mut self, r: &PolledRecord) -> std::io::Result<()> {
+    /// Prints one record; one that cannot be decoded is reported on stderr
+    /// and skipped. Fails on a write error or an unreachable registry.
+    async fn print(&mut self, r: &PolledRecord) -> anyhow::Result<()> {
+        let key = match (&r.record.key, self.print_key) {
+            (Some(k), true) => match self.keys.decode(k).await {
+                Ok(k) => Some(k),
+                Err(e) => return skip(r, "key", e),
+            },
+            _ => None,
+        };
+        let value = match &r.record.value {
+            Some(v) => match self.values.decode(v).await {
+                Ok(v) => Some(v),
+                Err(e) => return skip(r, "value", e),
+            },
+            None => None,
+        };
         if self.print_key {
-            match &r.record.key {
-                Some(k) => self.out.write_all(k)?,
-                None => self.out.write_all(b"null")?,
-            }
+            self.out.write_all(key.as_deref().unwrap_or(b"null"))?;
             self.out.write_all(self.separator.as_bytes())?;
         }
-        match &r.record.value {
-            Some(v) => self.out.write_all(v)?,
-            None => self.out.write_all(b"null")?,
-        }
+        self.out.write_all(value.as_deref().unwrap_or(b"null"))?;
         self.out.write_all(b"\n")?;
         self.printed += 1;
         Ok(())
     }
+}
+
+/// Reports a record that could not be decoded, or fails on a registry
+/// that cannot be reached.
+fn skip(r: &PolledRecord, what: &str, e: DecodeError) -> anyhow::Result<()> {
+    match e {
+        DecodeError::Record(e) => {
+            eprintln!(
+                "error: topic {} partition {} offset {}: cannot decode the {what}: {e:#}; skipped",
+                r.topic, r.partition, r.record.offset
+            );
+            Ok(())
+        }
+        DecodeError::Registry(e) => Err(e.context("the schema registry cannot be reached")),
+    }
+}
+
+/// Whether `e` is a closed stdout (e.g. piped into `head`).
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 pub(crate) async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
@@ -92,12 +155,33 @@ pub(crate) async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
         isolation,
         ..FetchOptions::default()
     };
+    let schema_based = args.value_format != Format::String
+        || (args.print_key && args.key_format != Format::String);
+    let registry = if schema_based {
+        Some(args.registry.client()?)
+    } else {
+        None
+    };
+    let context = args
+        .schema_registry_context
+        .as_deref()
+        .and_then(normalize_context);
     let mut printer = Printer {
         out: std::io::BufWriter::new(std::io::stdout()),
         print_key: args.print_key,
-        separator: args.key_separator.clone(),
+        separator: args.delimiter.clone(),
         printed: 0,
         max: args.max_messages,
+        keys: Decoder::new(
+            if args.print_key {
+                args.key_format
+            } else {
+                Format::String
+            },
+            registry.clone(),
+            context.clone(),
+        )?,
+        values: Decoder::new(args.value_format, registry, context)?,
     };
     if printer.full() {
         return Ok(());
@@ -141,7 +225,7 @@ async fn consume_group(
             last_record = Instant::now();
         }
         let mut handed_back: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        let mut written = Ok(());
+        let mut written: anyhow::Result<()> = Ok(());
         for r in &records {
             if printer.full() || written.is_err() {
                 // Not printed: make sure the commit does not skip it.
@@ -150,17 +234,17 @@ async fn consume_group(
                     .or_insert(r.record.offset);
                 continue;
             }
-            written = printer.print(r);
+            written = printer.print(r).await;
         }
         for ((t, p), o) in handed_back {
             consumer.seek(&t, p, o);
         }
-        if let Err(e) = written.and_then(|()| printer.out.flush()) {
+        if let Err(e) = written.and_then(|()| Ok(printer.out.flush()?)) {
             // stdout closed (e.g. piped into `head`): stop quietly.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
+            if broken_pipe(&e) {
                 break Ok(());
             }
-            break Err(e.into());
+            break Err(e);
         }
         if printer.full() {
             break Ok(());
@@ -247,11 +331,17 @@ async fn consume_partitions(
                     break;
                 }
                 got_any = true;
-                printer.print(&PolledRecord {
-                    topic: target.topic.clone(),
-                    partition: target.partition,
-                    record,
-                })?;
+                let printed = printer
+                    .print(&PolledRecord {
+                        topic: target.topic.clone(),
+                        partition: target.partition,
+                        record,
+                    })
+                    .await;
+                match printed {
+                    Err(e) if broken_pipe(&e) => return Ok(()),
+                    r => r?,
+                }
             }
         }
         match printer.out.flush() {

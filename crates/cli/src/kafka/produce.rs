@@ -5,6 +5,18 @@
 //! a piped file goes fast and an interactive line is sent at once. Keyed
 //! records go to the partition Kafka's default partitioner picks; unkeyed ones
 //! rotate over the partitions batch by batch.
+//!
+//! With `--value-format` avro, jsonschema or protobuf and `--schema`, the
+//! schema is registered under `--subject` (default `<topic>-value`, the
+//! TopicNameStrategy) or, when `--schema` is a number (or `--schema-id` is
+//! given), that registered schema is used; each line is then a JSON
+//! document, checked and encoded against the schema and sent in Confluent's
+//! wire format. Keys likewise with `--parse-key --key-format … --key-schema`
+//! (subject `<topic>-key`); a schema-based key is the shortest prefix of
+//! the line before a delimiter that is valid JSON. Empty lines are skipped.
+//! A line that does not fit the schema stops the command, as in the
+//! `confluent` CLI: the lines before it are sent, the error names the line,
+//! and the exit status is non-zero.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -16,6 +28,8 @@ use ferry_client::{Acks, ProduceRecord};
 use kafka_protocol::records::Compression;
 
 use super::args::ConnectionArgs;
+use super::topic::value_format::registry::{RegistryArgs, read_references_file};
+use super::topic::value_format::{Encoder, Format, SchemaChoice};
 
 /// Records per produce request per partition.
 const MAX_BATCH: usize = 1000;
@@ -57,8 +71,39 @@ pub(crate) struct ProduceArgs {
     #[arg(long)]
     parse_key: bool,
     /// The key separator for --parse-key.
-    #[arg(long, default_value = ":", value_name = "SEP")]
-    key_separator: String,
+    #[arg(long, alias = "key-separator", default_value = ":", value_name = "SEP")]
+    delimiter: String,
+    /// How values are written: string sends each line as it is; avro,
+    /// jsonschema and protobuf take one JSON document per line and write it
+    /// in Confluent's wire format with --schema.
+    #[arg(long, value_enum, default_value_t)]
+    value_format: Format,
+    /// The value schema: a file (.avsc, .json, .proto) to register, or the
+    /// id of a registered schema.
+    #[arg(long, value_name = "FILE|ID")]
+    schema: Option<String>,
+    /// The id of a registered value schema (instead of --schema).
+    #[arg(long, value_name = "ID", conflicts_with = "schema")]
+    schema_id: Option<i32>,
+    /// The subject to register the value schema under (default
+    /// `<topic>-value`); `:.ctx:subject` registers in a context.
+    #[arg(long, value_name = "SUBJECT")]
+    subject: Option<String>,
+    /// JSON file listing the value schema's references
+    /// (`[{"name", "subject", "version"}]`).
+    #[arg(long, value_name = "FILE")]
+    references: Option<std::path::PathBuf>,
+    /// How keys are written (as --value-format), with --parse-key.
+    #[arg(long, value_enum, default_value_t)]
+    key_format: Format,
+    /// The key schema: a file to register under `<topic>-key`, or an id.
+    #[arg(long, value_name = "FILE|ID")]
+    key_schema: Option<String>,
+    /// JSON file listing the key schema's references.
+    #[arg(long, value_name = "FILE")]
+    key_references: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// Compression codec.
     #[arg(long, value_enum, default_value_t)]
     compression: Codec,
@@ -69,26 +114,122 @@ pub(crate) struct ProduceArgs {
     conn: ConnectionArgs,
 }
 
-/// Splits `line` into record parts.
-fn to_record(line: &str, parse_key: bool, separator: &str) -> anyhow::Result<ProduceRecord> {
-    let (key, value) = if parse_key {
-        let (k, v) = line.split_once(separator).ok_or_else(|| {
-            anyhow::anyhow!("line has no key separator '{separator}' (with --parse-key): {line}")
-        })?;
-        (Some(Bytes::copy_from_slice(k.as_bytes())), v)
-    } else {
-        (None, line)
+/// How lines become record bytes.
+#[derive(Debug, Default)]
+struct Encoders {
+    parse_key: bool,
+    separator: String,
+    key: Option<Encoder>,
+    value: Option<Encoder>,
+}
+
+impl Encoders {
+    /// Splits `line` into record parts and encodes them.
+    fn to_record(&self, line: &str) -> anyhow::Result<ProduceRecord> {
+        let (key, value) = if self.parse_key {
+            let (k, v) = split_key(line, &self.separator, self.key.is_some())?;
+            let k = match &self.key {
+                Some(e) => e.encode(k).map_err(|e| e.context("key"))?,
+                None => k.as_bytes().to_vec(),
+            };
+            (Some(Bytes::from(k)), v)
+        } else {
+            (None, line)
+        };
+        let value = match &self.value {
+            Some(e) => e.encode(value)?,
+            None => value.as_bytes().to_vec(),
+        };
+        Ok(ProduceRecord {
+            key,
+            value: Some(Bytes::from(value)),
+            ..ProduceRecord::default()
+        })
+    }
+}
+
+/// Splits a line at the key separator: the first one, or for a JSON key
+/// the first one after which the key is valid JSON.
+fn split_key<'a>(
+    line: &'a str,
+    separator: &str,
+    json_key: bool,
+) -> anyhow::Result<(&'a str, &'a str)> {
+    let missing =
+        || anyhow::anyhow!("line has no key separator '{separator}' (with --parse-key): {line}");
+    if !json_key {
+        return line.split_once(separator).ok_or_else(missing);
+    }
+    for (at, _) in line.match_indices(separator) {
+        let (k, rest) = line.split_at(at);
+        if serde_json::from_str::<serde_json::Value>(k.trim()).is_ok() {
+            return Ok((k.trim(), rest.get(separator.len()..).unwrap_or_default()));
+        }
+    }
+    Err(missing())
+}
+
+/// Sets up the encoders: registers or fetches the schemas.
+async fn encoders(args: &ProduceArgs) -> anyhow::Result<Encoders> {
+    let value_choice = match (&args.schema, args.schema_id) {
+        (_, Some(id)) => Some(SchemaChoice::Id(id)),
+        (Some(s), None) => Some(SchemaChoice::parse(s)),
+        (None, None) => None,
     };
-    Ok(ProduceRecord {
-        key,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        ..ProduceRecord::default()
-    })
+    let key_choice = args.key_schema.as_deref().map(SchemaChoice::parse);
+    if key_choice.is_some() && !args.parse_key {
+        anyhow::bail!("--key-schema needs --parse-key");
+    }
+    for (format, choice, flag) in [
+        (args.value_format, &value_choice, "--value-format"),
+        (args.key_format, &key_choice, "--key-format"),
+    ] {
+        if format != Format::String && choice.is_none() {
+            anyhow::bail!(
+                "{flag} {} needs a schema: --{}schema FILE|ID",
+                format!("{format:?}").to_lowercase(),
+                if flag == "--key-format" { "key-" } else { "" }
+            );
+        }
+    }
+    let mut out = Encoders {
+        parse_key: args.parse_key,
+        separator: args.delimiter.clone(),
+        ..Encoders::default()
+    };
+    if value_choice.is_none() && key_choice.is_none() {
+        return Ok(out);
+    }
+    let registry = args.registry.client()?;
+    if let Some(choice) = &value_choice {
+        let subject = args
+            .subject
+            .clone()
+            .unwrap_or_else(|| format!("{}-value", args.name));
+        let refs = match &args.references {
+            Some(p) => read_references_file(p)?,
+            None => Vec::new(),
+        };
+        out.value =
+            Some(Encoder::prepare(&registry, args.value_format, choice, &subject, &refs).await?);
+    }
+    if let Some(choice) = &key_choice {
+        let subject = format!("{}-key", args.name);
+        let refs = match &args.key_references {
+            Some(p) => read_references_file(p)?,
+            None => Vec::new(),
+        };
+        out.key =
+            Some(Encoder::prepare(&registry, args.key_format, choice, &subject, &refs).await?);
+    }
+    Ok(out)
 }
 
 pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
+    let encoders = encoders(&args).await?;
     let client = super::connect(&args.conn).await?;
     let topic = client.refresh_topic(&args.name).await?;
+    let schema_based = encoders.key.is_some() || encoders.value.is_some();
     let partitions = i32::try_from(topic.partitions.len())
         .unwrap_or(i32::MAX)
         .max(1);
@@ -107,8 +248,10 @@ pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
     });
     let mut next_partition = 0i32;
     let mut produced = 0u64;
+    let mut line_number = 0u64;
+    let mut failed: Option<anyhow::Error> = None;
     let mut done = false;
-    while !done {
+    while !done && failed.is_none() {
         // Wait for one line, then take whatever else is already there.
         let mut lines = Vec::new();
         match rx.recv().await {
@@ -127,8 +270,19 @@ pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         }
         let mut by_partition: BTreeMap<i32, Vec<ProduceRecord>> = BTreeMap::new();
         for line in lines {
+            line_number += 1;
             let line = line.strip_suffix('\r').unwrap_or(&line);
-            let record = to_record(line, args.parse_key, &args.key_separator)?;
+            if schema_based && line.trim().is_empty() {
+                continue;
+            }
+            let record = match encoders.to_record(line) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Stop here; what came before is still sent.
+                    failed = Some(e.context(format!("line {line_number} not sent")));
+                    break;
+                }
+            };
             let partition = match &record.key {
                 Some(k) => partition_for_key(k, partitions),
                 None => next_partition,
@@ -152,7 +306,10 @@ pub(crate) async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         }
     }
     eprintln!("Produced {produced} record(s) to topic \"{}\".", args.name);
-    Ok(())
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -161,11 +318,25 @@ mod tests {
 
     #[test]
     fn keys_split_at_first_separator() {
-        let r = to_record("k1:v:1", true, ":").unwrap();
+        let keyed = Encoders {
+            parse_key: true,
+            separator: ":".into(),
+            ..Encoders::default()
+        };
+        let r = keyed.to_record("k1:v:1").unwrap();
         assert_eq!(r.key.as_deref(), Some(&b"k1"[..]));
         assert_eq!(r.value.as_deref(), Some(&b"v:1"[..]));
-        let r = to_record("plain", false, ":").unwrap();
+        let r = Encoders::default().to_record("plain").unwrap();
         assert!(r.key.is_none());
-        assert!(to_record("nokey", true, ":").is_err());
+        assert!(keyed.to_record("nokey").is_err());
+    }
+
+    #[test]
+    fn json_keys_split_after_a_whole_json_document() {
+        let (k, v) = split_key(r#"{"a":"x:y"}:{"v":1}"#, ":", true).unwrap();
+        assert_eq!(k, r#"{"a":"x:y"}"#);
+        assert_eq!(v, r#"{"v":1}"#);
+        assert_eq!(split_key("7:{}", ":", true).unwrap(), ("7", "{}"));
+        assert!(split_key(r#"{"a":1}"#, ":", true).is_err());
     }
 }
