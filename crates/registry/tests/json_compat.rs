@@ -1,8 +1,12 @@
 //! JSON Schema compatibility verdicts (Confluent's JSON Schema diff rules),
 //! each pair checked at all seven levels.
 
+mod common;
+
+use common::{start, tempdir};
 use ferry_registry::avro::CompatibilityLevel;
 use ferry_registry::json::{self, JsonSchema};
+use serde_json::json;
 
 /// `(name, old, new, backward, forward)`: `backward` = the new schema
 /// reads data valid under the old one (BACKWARD accepts the change),
@@ -373,4 +377,72 @@ fn messages_name_the_difference_and_path() {
     );
     assert!(m.contains("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), "{m}");
     assert!(m.contains("#/properties/b"), "{m}");
+}
+
+/// Through the HTTP API: a compatible change registers, an incompatible one
+/// is 409 naming the difference, `/compatibility` agrees, references
+/// resolve by name, and the subject's level applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_applies_json_rules() {
+    let dir = tempdir();
+    let sr = start(dir.path(), &[]).await;
+    let v1 = r#"{"type":"object","properties":{"id":{"type":"integer"},"item":{"type":"string"}}}"#;
+    let v2 = r#"{"type":"object","properties":{"id":{"type":"number"},"item":{"type":"string"}}}"#;
+    let added = r#"{"type":"object","properties":{"id":{"type":"number"},"item":{"type":"string"},"note":{"type":"string"}}}"#;
+    let register = |schema: &str| json!({"schema": schema, "schemaType": "JSON"});
+    let id1 = sr
+        .post("/subjects/orders/versions", register(v1))
+        .await
+        .ok()["id"]
+        .clone();
+    let id2 = sr
+        .post("/subjects/orders/versions", register(v2))
+        .await
+        .ok()["id"]
+        .clone();
+    assert_ne!(id1, id2);
+    let refused = sr.post("/subjects/orders/versions", register(added)).await;
+    refused.error(409, 40901);
+    assert!(
+        refused
+            .text
+            .contains("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"),
+        "{}",
+        refused.text
+    );
+    let verdict = sr
+        .post(
+            "/compatibility/subjects/orders/versions/latest",
+            register(added),
+        )
+        .await
+        .ok();
+    assert_eq!(verdict["is_compatible"], false);
+    // Under FORWARD the same change is fine.
+    sr.put("/config/orders", json!({"compatibility": "FORWARD"}))
+        .await
+        .ok();
+    sr.post("/subjects/orders/versions", register(added))
+        .await
+        .ok();
+
+    // A reference by name.
+    let customer = r#"{"type":"object","properties":{"name":{"type":"string"}}}"#;
+    sr.post("/subjects/customer/versions", register(customer))
+        .await
+        .ok();
+    let with_ref = json!({
+        "schema": r#"{"type":"object","properties":{"customer":{"$ref":"customer.json"}}}"#,
+        "schemaType": "JSON",
+        "references": [{"name": "customer.json", "subject": "customer", "version": 1}],
+    });
+    sr.post("/subjects/invoice/versions", with_ref).await.ok();
+    let dangling = json!({
+        "schema": r#"{"type":"object","properties":{"customer":{"$ref":"customer.json"}}}"#,
+        "schemaType": "JSON",
+    });
+    sr.post("/subjects/invoice2/versions", dangling)
+        .await
+        .error(422, 42201);
+    sr.stop().await;
 }

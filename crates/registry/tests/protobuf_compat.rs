@@ -1,10 +1,14 @@
 //! Protobuf compatibility verdicts (Confluent's Protobuf diff rules), each
 //! pair checked at all seven levels; parsing of both schema forms.
 
+mod common;
+
 use base64::Engine;
+use common::{start, tempdir};
 use ferry_registry::avro::CompatibilityLevel;
 use ferry_registry::protobuf::{self, ProtobufSchema};
 use prost::Message;
+use serde_json::json;
 
 const P3: &str = "syntax = \"proto3\";\npackage shop;\n";
 
@@ -341,6 +345,13 @@ fn invalid_schemas_are_rejected() {
         // Truncated descriptor: field 1 claims 7 bytes, 2 follow.
         "CgdhLg==",
     ];
+    let deep = format!(
+        "syntax = \"proto3\"; {} {}",
+        "message M { ".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let err = ProtobufSchema::parse(&deep, &[]).unwrap_err();
+    assert!(err.contains("nested"), "{err}");
     for t in bad {
         let err = ProtobufSchema::parse(t, &[])
             .err()
@@ -380,4 +391,69 @@ fn references_are_imports_by_name() {
         &[("shop_order.proto".to_owned(), order_descriptor_base64())],
     )
     .unwrap();
+}
+
+/// Through the HTTP API: the descriptor form of a schema registered as text
+/// gets the same id; a compatible change registers; an incompatible one is
+/// 409 naming the difference; invalid text is 42201; imports resolve
+/// through references.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_applies_protobuf_rules() {
+    let dir = tempdir();
+    let sr = start(dir.path(), &[]).await;
+    let register = |schema: &str| json!({"schema": schema, "schemaType": "PROTOBUF"});
+    let v1 = text("message Order { int64 id = 1; string item = 2; }");
+    let id = sr
+        .post("/subjects/orders/versions", register(&v1))
+        .await
+        .ok()["id"]
+        .clone();
+    let again = sr
+        .post(
+            "/subjects/orders/versions",
+            register(&order_descriptor_base64()),
+        )
+        .await
+        .ok();
+    assert_eq!(again["id"], id);
+    let found = sr
+        .post("/subjects/orders", register(&order_descriptor_base64()))
+        .await
+        .ok();
+    assert_eq!(found["version"], 1);
+
+    let v2 = text("message Order { int64 id = 1; string item = 2; int32 qty = 3; }");
+    sr.post("/subjects/orders/versions", register(&v2))
+        .await
+        .ok();
+    let bad = text("message Order { int64 id = 1; int32 item = 2; int32 qty = 3; }");
+    let refused = sr.post("/subjects/orders/versions", register(&bad)).await;
+    refused.error(409, 40901);
+    assert!(
+        refused.text.contains("FIELD_SCALAR_KIND_CHANGED"),
+        "{}",
+        refused.text
+    );
+    sr.post(
+        "/subjects/orders/versions",
+        register("syntax = \"proto3\"; message M { Nope a = 1; }"),
+    )
+    .await
+    .error(422, 42201);
+
+    let money = "syntax = \"proto3\";\npackage common;\nmessage Money { int64 units = 1; }";
+    sr.post("/subjects/money/versions", register(money))
+        .await
+        .ok();
+    let order = "syntax = \"proto3\";\npackage shop;\nimport \"common/money.proto\";\nmessage Priced { common.Money total = 1; }";
+    let with_ref = json!({
+        "schema": order,
+        "schemaType": "PROTOBUF",
+        "references": [{"name": "common/money.proto", "subject": "money", "version": 1}],
+    });
+    sr.post("/subjects/priced/versions", with_ref).await.ok();
+    sr.post("/subjects/priced2/versions", register(order))
+        .await
+        .error(422, 42201);
+    sr.stop().await;
 }

@@ -131,8 +131,55 @@ fn source_of(text: &str) -> Result<Source, String> {
         Some(bytes) => FileDescriptorProto::decode(bytes.as_slice())
             .map(|d| Source::Descriptor(Box::new(d)))
             .map_err(|e| format!("not a serialized FileDescriptorProto: {e}")),
+        None if nesting(text) > MAX_NESTING => Err(format!(
+            "definitions nested deeper than {MAX_NESTING} levels"
+        )),
         None => Ok(Source::Text(text.to_owned())),
     }
+}
+
+/// How deep `{` blocks may nest in `.proto` text: the parser recurses per
+/// level, so unbounded nesting from the network could exhaust the stack.
+const MAX_NESTING: usize = 64;
+
+/// The deepest `{` nesting in `.proto` text, outside strings and comments.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            if c == '\\' {
+                chars.next();
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '/' if chars.peek() == Some(&'/') => {
+                chars.by_ref().find(|n| *n == '\n');
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+            }
+            '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// The bytes of a base64 `FileDescriptorProto` (one token, standard
