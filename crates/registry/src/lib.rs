@@ -12,6 +12,9 @@
 //! - [`state`]: the fold of the log; [`store`]: [`Registry`], the operations.
 //! - [`client`]: [`client::RegistryClient`], a client of any
 //!   Confluent-compatible registry (exporters, the CLI).
+//! - [`exporter`]: schema exporters (schema linking): definitions, the
+//!   `_schema_exporters` topic, one export task per running exporter,
+//!   writes to the destination through [`client::RegistryClient`].
 //! - `routes`: the HTTP API; [`auth`]: HTTP Basic; [`server`]:
 //!   [`RegistryServer`].
 //!
@@ -51,15 +54,31 @@
 //! - `GET /subjects` lists every context's subjects (`subjectPrefix`
 //!   narrows it, `:*:` means all).
 //! - Authentication: HTTP Basic when the broker requires SASL ([`auth`]).
+//! - Exporters (see [`exporter`]) follow `_schemas` itself, in offset order,
+//!   from an offset persisted in a separate compacted topic
+//!   (`_schema_exporters`; `<topic>_exporters` for a non-default store
+//!   topic), so a restart of either side resumes without loss, and replays
+//!   are harmless (registrations carry their id and version). AUTO context:
+//!   `.lsrc-` + the Kafka cluster id's letters and digits. Destination
+//!   config: `schema.registry.url` (first of the list),
+//!   `basic.auth.credentials.source` USER_INFO or URL,
+//!   `basic.auth.user.info`, `schema.registry.ssl.truststore.location` (a
+//!   PEM file); other auth schemes are refused (40951). A failing
+//!   destination puts the exporter in ERROR (with the failure as trace) and
+//!   it retries with backoff (up to 2 s) until RUNNING again. Credentials
+//!   are stored unencrypted in the exporters' topic and shown as `[hidden]`.
+//!   With a shared remote store, every ferry serving it runs the exporters
+//!   (their writes are idempotent, but they are not coordinated).
 //!
 //! # Not there yet
-//! Exporters (`/exporters`), `metadata`/`ruleSet`,
+//! `metadata`/`ruleSet`,
 //! the `format` query parameter, https listeners, `DELETE /contexts/{ctx}`.
 
 pub mod auth;
 pub mod avro;
 pub mod client;
 pub mod error;
+pub mod exporter;
 pub mod json;
 pub mod log;
 pub mod protobuf;

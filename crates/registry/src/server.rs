@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::RegistryAuth;
 use crate::error::RegistryError;
+use crate::exporter::{EXPORTERS_TOPIC, ExporterLog, Exporters, auto_context};
 use crate::log::{KafkaSchemaLog, LocalSchemaLog, SCHEMAS_TOPIC, SchemaLog};
 use crate::store::Registry;
 
@@ -34,6 +35,8 @@ pub struct RegistryServer {
     auth: RegistryAuth,
     /// Whether another writer may share the log (remote store): follow it.
     follow: bool,
+    /// The schema exporters, started by [`RegistryServer::run`].
+    exporters: Option<Arc<Exporters>>,
 }
 
 fn parse_listener(entry: &str) -> Result<(String, u16), RegistryError> {
@@ -88,34 +91,55 @@ impl RegistryServer {
             .get("topic")
             .cloned()
             .unwrap_or_else(|| SCHEMAS_TOPIC.to_owned());
-        let (log, follow): (Arc<dyn SchemaLog>, bool) = match store.get("bootstrap.servers") {
-            Some(bootstrap) if !listeners_empty(&listeners) => {
-                let mut client = ClientConfig::new(bootstrap);
-                let props: BTreeMap<String, String> = store
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != "topic" && k.as_str() != "bootstrap.servers")
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                client
-                    .apply_properties(&props)
-                    .map_err(|e| RegistryError::Store(e.to_string()))?;
-                (
-                    Arc::new(KafkaSchemaLog::connect(client, &topic).await?),
-                    true,
-                )
-            }
-            _ if listeners_empty(&listeners) => {
-                return Ok(Self {
-                    listeners: Vec::new(),
-                    registry: Registry::open(Arc::new(EmptyLog)).await?,
-                    auth,
-                    follow: false,
-                });
-            }
-            _ => (Arc::new(LocalSchemaLog::open(broker, &topic)?), false),
+        // Exporters live in a topic of their own next to `_schemas`.
+        let exporters_topic = if topic == SCHEMAS_TOPIC {
+            EXPORTERS_TOPIC.to_owned()
+        } else {
+            format!("{topic}_exporters")
         };
+        let (log, exporter_log, follow): (Arc<dyn SchemaLog>, Arc<dyn SchemaLog>, bool) =
+            match store.get("bootstrap.servers") {
+                Some(bootstrap) if !listeners_empty(&listeners) => {
+                    let mut client = ClientConfig::new(bootstrap);
+                    let props: BTreeMap<String, String> = store
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "topic" && k.as_str() != "bootstrap.servers")
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    client
+                        .apply_properties(&props)
+                        .map_err(|e| RegistryError::Store(e.to_string()))?;
+                    (
+                        Arc::new(KafkaSchemaLog::connect(client.clone(), &topic).await?),
+                        Arc::new(KafkaSchemaLog::connect(client, &exporters_topic).await?),
+                        true,
+                    )
+                }
+                _ if listeners_empty(&listeners) => {
+                    return Ok(Self {
+                        listeners: Vec::new(),
+                        registry: Registry::open(Arc::new(EmptyLog)).await?,
+                        auth,
+                        follow: false,
+                        exporters: None,
+                    });
+                }
+                _ => (
+                    Arc::new(LocalSchemaLog::open(Arc::clone(&broker), &topic)?),
+                    Arc::new(LocalSchemaLog::open(Arc::clone(&broker), &exporters_topic)?),
+                    false,
+                ),
+            };
         let registry = Registry::open(log).await?;
-        Self::bind(&listeners, registry, auth, follow).await
+        let exporters = Exporters::open(
+            Arc::clone(&registry),
+            ExporterLog::new(exporter_log),
+            auto_context(broker.cluster_id()),
+        )
+        .await?;
+        Ok(Self::bind(&listeners, registry, auth, follow)
+            .await?
+            .with_exporters(exporters))
     }
 
     /// Binds `listeners` for an opened registry.
@@ -146,7 +170,21 @@ impl RegistryServer {
             registry,
             auth,
             follow,
+            exporters: None,
         })
+    }
+
+    /// Serves `/exporters` with these exporters and runs them while the
+    /// server runs.
+    #[must_use]
+    pub fn with_exporters(mut self, exporters: Arc<Exporters>) -> Self {
+        self.exporters = Some(exporters);
+        self
+    }
+
+    /// The exporters, when served.
+    pub fn exporters(&self) -> Option<&Arc<Exporters>> {
+        self.exporters.as_ref()
     }
 
     /// The bound addresses (port 0 resolved), for
@@ -164,7 +202,14 @@ impl RegistryServer {
     /// requests in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let app = crate::routes::router(Arc::clone(&self.registry), self.auth);
+        let app = crate::routes::router(
+            Arc::clone(&self.registry),
+            self.auth,
+            self.exporters.clone(),
+        );
+        if let Some(exporters) = &self.exporters {
+            exporters.start().await;
+        }
         let mut tasks = tokio::task::JoinSet::new();
         for (listener, addr) in self.listeners {
             let mut stop = stop_rx.clone();
@@ -193,6 +238,9 @@ impl RegistryServer {
             });
         }
         shutdown.await;
+        if let Some(exporters) = &self.exporters {
+            exporters.shutdown().await;
+        }
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
     }

@@ -2,6 +2,7 @@
 
 mod config;
 mod contexts;
+mod exporters;
 mod schemas;
 mod subjects;
 
@@ -25,13 +26,21 @@ use crate::store::Registry;
 pub(crate) type Params = HashMap<String, String>;
 
 /// The application: every route, Basic authentication in front.
-pub(crate) fn router(registry: Arc<Registry>, auth: RegistryAuth) -> Router {
-    let api = Router::new()
+/// `/exporters` answers 404 when `exporters` is `None`, as Confluent's
+/// registry without its exporter extension.
+pub(crate) fn router(
+    registry: Arc<Registry>,
+    auth: RegistryAuth,
+    exporters: Option<Arc<crate::exporter::Exporters>>,
+) -> Router {
+    let mut api = Router::new()
         .merge(subjects::routes())
         .merge(schemas::routes())
-        .merge(config::routes())
-        .fallback(not_found)
-        .with_state(registry);
+        .merge(config::routes());
+    if let Some(exporters) = exporters {
+        api = api.merge(exporters::routes(exporters));
+    }
+    let api = api.fallback(not_found).with_state(registry);
     // `/contexts/{ctx}/…` is rewritten before the API routes the request.
     Router::new()
         .fallback_service(api)
