@@ -384,6 +384,9 @@ fn references_are_imports_by_name() {
     // Well-known types need no reference.
     let wkt = "syntax = \"proto3\";\nimport \"google/protobuf/timestamp.proto\";\nmessage E { google.protobuf.Timestamp at = 1; }";
     ProtobufSchema::parse(wkt, &[]).unwrap();
+    // Nor do the files confluent-kafka treats as built in.
+    let builtin = "syntax = \"proto3\";\nimport \"google/type/date.proto\";\nimport \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\nmessage E {\n  google.type.Date day = 1 [(confluent.field_meta).doc = \"the day\"];\n  confluent.type.Decimal amount = 2;\n}";
+    ProtobufSchema::parse(builtin, &[]).unwrap();
     // A reference given as a base64 descriptor.
     let with_descriptor_ref = "syntax = \"proto3\";\npackage other;\nimport \"shop_order.proto\";\nmessage Wrapper { shop.Order order = 1; }";
     ProtobufSchema::parse(

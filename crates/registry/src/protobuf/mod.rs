@@ -7,8 +7,9 @@
 //! `.proto` text (Java, Go, the REST API) and the base64 of a serialized
 //! `FileDescriptorProto` (confluent-kafka-python's `ProtobufSerializer`).
 //! Referenced schemas (`(name, text)`, either form) are the files the
-//! schema imports, by reference name; the well-known `google/protobuf/*`
-//! files are built in. The files are compiled and linked with `protox`
+//! schema imports, by reference name; the well-known `google/protobuf/*`,
+//! `google/type/*` and `confluent/*` files are built in (see `builtins`),
+//! as confluent-kafka's serializers never register them. The files are compiled and linked with `protox`
 //! (every type name must resolve, field numbers must be valid and unique,
 //! proto3 rules hold, …); any failure is the 42201 message. The schema
 //! must define at least one message, enum or service.
@@ -34,6 +35,7 @@ use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
 use crate::avro::CompatibilityLevel;
 
+mod builtins;
 pub mod diff;
 
 pub use diff::{Difference, DifferenceType};
@@ -94,6 +96,7 @@ impl ProtobufSchema {
         files.files.insert(main_name.clone(), main);
         let mut chain = ChainFileResolver::new();
         chain.add(files);
+        chain.add(builtins::Builtins);
         chain.add(GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(chain);
         compiler.include_imports(true);
