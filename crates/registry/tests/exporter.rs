@@ -242,7 +242,10 @@ async fn none_custom_and_default_context_types() {
     let dst = start(ddir.path(), &[]).await;
     src.register_ok("users-value", USER_V1).await;
     src.register_ok("users-value", USER_V2).await;
-    src.register_ok(":.shop:orders-value", ORDER).await;
+    // `.shop` ids 1 and 2 are other schemas than the default context's.
+    src.register_ok(":.shop:a", ADDRESS).await;
+    src.register_ok(":.shop:b", USER_V3).await;
+    assert_eq!(src.register_ok(":.shop:orders-value", ORDER).await, 3);
     let config = json!({"schema.registry.url": dst.url});
     create(
         &src,
@@ -257,8 +260,15 @@ async fn none_custom_and_default_context_types() {
     .await;
     create(
         &src,
-        json!({"name": "flat", "subjects": [":.shop:*"], "contextType": "DEFAULT",
+        json!({"name": "flat", "subjects": [":.shop:orders-value"], "contextType": "DEFAULT",
                "subjectRenameFormat": "shop_${subject}", "config": config}),
+    )
+    .await;
+    // Into the default context, `.shop`'s id 1 clashes with another schema.
+    create(
+        &src,
+        json!({"name": "clash", "subjects": [":.shop:a"], "contextType": "DEFAULT",
+               "config": config}),
     )
     .await;
     for name in ["exact", "site", "flat"] {
@@ -270,7 +280,7 @@ async fn none_custom_and_default_context_types() {
         if s == "users-value" {
             expected.insert((format!(":.site1:dc_{s}"), *v), value.clone());
         }
-        if let Some(name) = s.strip_prefix(":.shop:") {
+        if let Some(name @ "orders-value") = s.strip_prefix(":.shop:") {
             expected.insert((format!("shop_{name}"), *v), value.clone());
         }
     }
@@ -283,6 +293,15 @@ async fn none_custom_and_default_context_types() {
         json!({"mode": "IMPORT"})
     );
     assert_eq!(dst.get("/mode").await.ok(), json!({"mode": "READWRITE"}));
+    let clash = eventually("the clash in ERROR", || async {
+        let s = status(&src, "clash").await;
+        (s["state"] == "ERROR").then_some(s)
+    })
+    .await;
+    assert!(
+        clash["trace"].as_str().is_some_and(|t| t.contains("42207")),
+        "{clash}"
+    );
     src.stop().await;
     dst.stop().await;
 }
