@@ -64,23 +64,23 @@ async fn decode_one(
         anyhow::bail!("a record is not in the Confluent wire format (magic byte 0, schema id)");
     };
     let id = i32::from_be_bytes(id.try_into()?);
-    if !cache.contains_key(&id) {
-        let fetched = registry
-            .schema_by_id(id, None)
-            .await
-            .with_context(|| format!("schema id {id} at azure's registry"))?;
-        anyhow::ensure!(
-            fetched.schema_type.eq_ignore_ascii_case("AVRO"),
-            "schema id {id} is {}, not AVRO",
-            fetched.schema_type
-        );
-        let schema = apache_avro::Schema::parse_str(&fetched.schema)
-            .with_context(|| format!("parsing schema id {id}"))?;
-        cache.insert(id, schema);
-    }
-    let schema = cache
-        .get(&id)
-        .with_context(|| format!("schema id {id} vanished"))?;
+    let schema = match cache.entry(id) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            let fetched = registry
+                .schema_by_id(id, None)
+                .await
+                .with_context(|| format!("schema id {id} at azure's registry"))?;
+            anyhow::ensure!(
+                fetched.schema_type.eq_ignore_ascii_case("AVRO"),
+                "schema id {id} is {}, not AVRO",
+                fetched.schema_type
+            );
+            let schema = apache_avro::Schema::parse_str(&fetched.schema)
+                .with_context(|| format!("parsing schema id {id}"))?;
+            slot.insert(schema)
+        }
+    };
     let mut reader = body;
     let datum = apache_avro::reader::datum::GenericDatumReader::builder(schema)
         .build()

@@ -128,7 +128,7 @@ pub(crate) async fn run(
         schema_exported(state, deadline).await,
     );
 
-    report.outcome(
+    let decoded = report.outcome(
         &format!("azure decodes mirrored orders with its own registry ({DECODED} orders)"),
         decode::decode_orders(&destination, &state.destination, DECODED, deadline)
             .await
@@ -140,7 +140,9 @@ pub(crate) async fn run(
             }),
     );
 
-    if pieces.avro_consume {
+    // The same through the CLI, once the schema is known to be there (a
+    // consumer skips records it cannot decode and would wait for more).
+    if pieces.avro_consume && decoded {
         let consume = avro_consume(state);
         sheet.comment(&command_line(&consume));
         report.command(&command_line(&consume));
