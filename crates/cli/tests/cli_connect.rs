@@ -503,3 +503,65 @@ fn bad_config_files_give_clear_errors() {
     let err = fails(&["connect", "cluster", "pause", "ghost", "--url", &url]);
     assert!(err.contains("Connector ghost not found"), "{err}");
 }
+
+#[test]
+fn datagen_in_the_foreground() {
+    let registry_port = free_port();
+    let registry = format!("http://127.0.0.1:{registry_port}");
+    let server = FerryServer::start(&[
+        &format!("schema.registry.listeners={registry}"),
+        &format!("num.partitions={PARTITIONS}"),
+    ]);
+    let out = ferry(&[
+        "datagen",
+        "--bootstrap",
+        &server.bootstrap(),
+        "--topic",
+        "fg_orders",
+        "--quickstart",
+        "orders",
+        "--format",
+        "avro",
+        "--schema-registry-endpoint",
+        &registry,
+        "--iterations",
+        "60",
+        "--max-interval",
+        "0",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("60/60 records"), "progress line: {err}");
+    let latest = get_json(&format!(
+        "{registry}/subjects/fg_orders-value/versions/latest"
+    ));
+    let id = u32::try_from(latest["id"].as_u64().expect("id")).expect("id fits");
+    let records = read_all(&server, "fg_orders");
+    assert_eq!(records.len(), 60);
+    check_records(&records, id);
+
+    let err = fails(&[
+        "datagen",
+        "--bootstrap",
+        &server.bootstrap(),
+        "--topic",
+        "x",
+        "--quickstart",
+        "orders",
+        "--iterations",
+        "1",
+    ]);
+    assert!(err.contains("--schema-registry-endpoint"), "{err}");
+    let err = fails(&[
+        "datagen",
+        "--bootstrap",
+        &server.bootstrap(),
+        "--topic",
+        "x",
+        "--quickstart",
+        "nope",
+        "--format",
+        "json",
+    ]);
+    assert!(err.contains("quickstart"), "{err}");
+}
