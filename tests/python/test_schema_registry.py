@@ -299,3 +299,92 @@ def test_protobuf_serde_through_ferry(ferry_server):
     finally:
         consumer.close()
     assert got == orders
+
+
+# Widens id from integer to number: BACKWARD compatible (Confluent's TYPE_EXTENDED).
+ORDER_JSON_V2 = """{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order","type":"object",
+  "properties":{"id":{"type":"number"},"item":{"type":"string"}},"required":["id","item"]}"""
+# Changes item from string to integer: incompatible (TYPE_CHANGED).
+ORDER_JSON_BAD = """{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order","type":"object",
+  "properties":{"id":{"type":"number"},"item":{"type":"integer"}},"required":["id","item"]}"""
+# Adds a typed property to an open content model: incompatible under BACKWARD in Confluent's rules
+# (old data may hold anything under that name), compatible under FORWARD.
+ORDER_JSON_ADDED = """{"$schema":"http://json-schema.org/draft-07/schema#","title":"Order","type":"object",
+  "properties":{"id":{"type":"number"},"item":{"type":"string"},"note":{"type":"string"}},"required":["id","item"]}"""
+
+
+def test_json_schema_evolution(ferry_server):
+    srv = ferry_server(REGISTRY)
+    client = SchemaRegistryClient({"url": registry_url(srv)})
+    subject = ft.unique("json-evolve") + "-value"
+    v1 = client.register_schema(subject, Schema(ORDER_JSON, "JSON"))
+    assert client.test_compatibility(subject, Schema(ORDER_JSON_V2, "JSON"))
+    v2 = client.register_schema(subject, Schema(ORDER_JSON_V2, "JSON"))
+    assert v2 != v1
+    assert client.get_latest_version(subject).version == 2
+    for bad in (ORDER_JSON_BAD, ORDER_JSON_ADDED):
+        assert not client.test_compatibility(subject, Schema(bad, "JSON"))
+        with pytest.raises(SchemaRegistryError) as incompatible:
+            client.register_schema(subject, Schema(bad, "JSON"))
+        assert incompatible.value.http_status_code == 409
+    client.set_compatibility(subject, "FORWARD")
+    assert client.register_schema(subject, Schema(ORDER_JSON_ADDED, "JSON")) not in (v1, v2)
+
+
+ORDER_PROTO = """syntax = "proto3";
+package ferrytest;
+
+message Order {
+  int64 id = 1;
+  string item = 2;
+}
+"""
+# Adds a field and widens nothing incompatibly: compatible at every level.
+ORDER_PROTO_V2 = """syntax = "proto3";
+package ferrytest;
+
+message Order {
+  int64 id = 1;
+  string item = 2;
+  int32 quantity = 3;
+}
+"""
+# Field 2 from string to int32: FIELD_SCALAR_KIND_CHANGED, incompatible.
+ORDER_PROTO_BAD = """syntax = "proto3";
+package ferrytest;
+
+message Order {
+  int64 id = 1;
+  int32 item = 2;
+  int32 quantity = 3;
+}
+"""
+
+
+def test_protobuf_evolution(ferry_server):
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+
+    srv = ferry_server(REGISTRY)
+    url = registry_url(srv)
+    client = SchemaRegistryClient({"url": url})
+    topic = ft.unique("proto-evolve")
+    subject = f"{topic}-value"
+    v1 = client.register_schema(subject, Schema(ORDER_PROTO, "PROTOBUF"))
+    # The serializer registers the same schema as a base64 FileDescriptorProto: the same schema, the same id.
+    Order = _order_message_class()
+    serializer = ProtobufSerializer(Order, SchemaRegistryClient({"url": url}), {"use.deprecated.format": False})
+    payload = serializer(Order(id=1, item="x"), SerializationContext(topic, MessageField.VALUE))
+    assert struct.unpack(">bI", payload[:5]) == (0, v1)
+    assert client.get_latest_version(subject).version == 1
+
+    client.set_compatibility(subject, "FULL_TRANSITIVE")
+    assert client.test_compatibility(subject, Schema(ORDER_PROTO_V2, "PROTOBUF"))
+    v2 = client.register_schema(subject, Schema(ORDER_PROTO_V2, "PROTOBUF"))
+    assert v2 != v1
+    assert not client.test_compatibility(subject, Schema(ORDER_PROTO_BAD, "PROTOBUF"))
+    with pytest.raises(SchemaRegistryError) as incompatible:
+        client.register_schema(subject, Schema(ORDER_PROTO_BAD, "PROTOBUF"))
+    assert incompatible.value.http_status_code == 409
+    with pytest.raises(SchemaRegistryError) as malformed:
+        client.register_schema(subject, Schema("syntax = \"proto3\"; message M { Nope a = 1; }", "PROTOBUF"))
+    assert (malformed.value.http_status_code, malformed.value.error_code) == (422, 42201)
