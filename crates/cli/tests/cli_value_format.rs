@@ -104,7 +104,8 @@ fn produce(
     run(&args, Some(&input))
 }
 
-/// Consumes `count` records from the beginning with `extra` flags.
+/// Consumes up to `count` records from the beginning with `extra` flags
+/// (`--timeout-ms` 10000 unless `extra` sets it).
 fn consume(
     server: &FerryServer,
     url: &str,
@@ -126,9 +127,10 @@ fn consume(
         url,
         "--max-messages",
         &max,
-        "--timeout-ms",
-        "10000",
     ];
+    if !extra.contains(&"--timeout-ms") {
+        args.extend_from_slice(&["--timeout-ms", "10000"]);
+    }
     args.extend_from_slice(extra);
     ok(&args, None)
 }

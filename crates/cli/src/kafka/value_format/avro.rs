@@ -42,7 +42,8 @@ impl AvroCodec {
             Schema::parse_str_with_list(text, references)?
         };
         let names = {
-            let all: Vec<&Schema> = std::iter::once(&root).chain(&referenced).collect();
+            // Dependencies first: the resolver only looks backwards.
+            let all: Vec<&Schema> = referenced.iter().chain(std::iter::once(&root)).collect();
             let resolved = ResolvedSchema::new_with_schemata(all)?;
             resolved
                 .get_names()
@@ -57,9 +58,12 @@ impl AvroCodec {
         })
     }
 
+    /// Every schema, dependencies first (the resolver only looks
+    /// backwards).
     fn schemata(&self) -> Vec<&Schema> {
-        std::iter::once(&self.root)
-            .chain(&self.referenced)
+        self.referenced
+            .iter()
+            .chain(std::iter::once(&self.root))
             .collect()
     }
 
