@@ -12,9 +12,11 @@ import struct
 import time
 
 import httpx
+import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 import ferry_testlib as ft
@@ -53,6 +55,16 @@ def consume(bootstrap: str, topic: str, count: int) -> list[bytes]:
     return got
 
 
+# The deserializer asks for `/schemas/ids/{id}?subject=<topic>-value`. Confluent's registry then
+# looks for the id in the default context and, failing that, in each context in order
+# (`.lsrc-…` first); ferry's registry pins an unqualified `subject` to the default context, so
+# the lookup fails (40403). Strict: this must start passing once the registry core looks in the
+# other contexts (and the marker must then go). Any other failure is an AssertionError.
+@pytest.mark.xfail(
+    strict=True,
+    raises=SchemaRegistryError,
+    reason="unqualified ?subject= id lookups stay in the default context (registry core)",
+)
 def test_exported_schemas_decode_mirrored_bytes_at_the_destination(ferry_server, tmp_path):
     src = ferry_server(REGISTRY)
     src_url = registry_url(src)
@@ -138,6 +150,10 @@ def test_exported_schemas_decode_mirrored_bytes_at_the_destination(ferry_server,
     mode = httpx.get(f"{dst_url}/mode/:{auto}:", auth=(key, secret)).json()
     assert mode == {"mode": "IMPORT"}
 
+    status = httpx.get(f"{src_url}/exporters/cross-cloud-exporter/status").json()
+    assert status["state"] == "RUNNING", status
+    assert status["trace"] == ""
+
     # The record bytes, decoded at the destination through its own registry, defaults only.
     raw = consume(src.bootstrap, topic, len(records) + len(later))
     deserializer = AvroDeserializer(
@@ -150,6 +166,3 @@ def test_exported_schemas_decode_mirrored_bytes_at_the_destination(ferry_server,
         decoded.append(deserializer(value, ctx))
     assert decoded == records + later
 
-    status = httpx.get(f"{src_url}/exporters/cross-cloud-exporter/status").json()
-    assert status["state"] == "RUNNING", status
-    assert status["trace"] == ""
