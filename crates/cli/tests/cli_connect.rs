@@ -565,3 +565,54 @@ fn datagen_in_the_foreground() {
     ]);
     assert!(err.contains("quickstart"), "{err}");
 }
+
+#[test]
+fn connectors_sit_behind_the_rest_authentication() {
+    // A SASL listener makes the REST listener, /connectors included, ask
+    // for the broker's credentials.
+    let server = FerryServer::start_with_listeners(
+        &["SASL_PLAINTEXT"],
+        &[
+            "rest.listeners=http://127.0.0.1:0",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";",
+        ],
+    );
+    let url = format!("{}/kafka", server.rest_url());
+    let err = fails(&["connect", "cluster", "list", "--url", &url]);
+    assert!(err.contains("HTTP 401"), "{err}");
+    let err = fails(&[
+        "connect",
+        "cluster",
+        "list",
+        "--url",
+        &url,
+        "--api-key",
+        "alice",
+        "--api-secret",
+        "wrong",
+    ]);
+    assert!(err.contains("HTTP 401"), "{err}");
+    let dir = server.data_dir().parent().expect("tmp").to_path_buf();
+    let config = write_config(
+        &dir,
+        "c.json",
+        r#"{"name": "c", "connector.class": "DatagenSource", "kafka.topic": "c",
+            "quickstart": "STOCK_TRADES", "output.data.format": "JSON", "max.interval": "1000"}"#,
+    );
+    let creds = ["--api-key", "alice", "--api-secret", "alice-secret"];
+    let mut create = vec![
+        "connect",
+        "cluster",
+        "create",
+        "--config-file",
+        &config,
+        "--url",
+        &url,
+    ];
+    create.extend_from_slice(&creds);
+    ok(&create);
+    let mut list = vec!["connect", "cluster", "list", "--url", &url, "-o", "json"];
+    list.extend_from_slice(&creds);
+    let listed: Value = serde_json::from_str(&ok(&list)).expect("json");
+    assert_eq!(listed[0]["name"], "c", "{listed}");
+}
