@@ -24,6 +24,12 @@ pub enum DatagenError {
         message: String,
     },
 
+    /// A generated value does not fit the schema (annotations that produce
+    /// values the Avro schema rejects, e.g. a `uuid` string from a regex
+    /// that is not a UUID).
+    #[error("a generated value does not fit the schema: {0}")]
+    Value(String),
+
     /// A connector config value is missing or invalid.
     #[error("connector config {key}: {message}")]
     Config {

@@ -139,9 +139,16 @@ impl Generator {
         }
     }
 
-    /// The next record. Fails only for schemas whose recursion never ends.
+    /// The next record. Fails only for schemas whose recursion never ends, or
+    /// whose annotations produce values the schema rejects.
     pub fn next_record(&mut self) -> Result<Record, DatagenError> {
-        let value = generate(&self.model, &mut self.state, self.model.tree.root, 0)?;
+        let raw = generate(&self.model, &mut self.state, self.model.tree.root, 0)?;
+        // Logical types as the Avro library represents them after decoding
+        // (a timestamp-millis long becomes TimestampMillis, ...), so a
+        // record equals what a consumer decodes.
+        let value = raw
+            .resolve(&self.schema)
+            .map_err(|e| DatagenError::Value(e.to_string()))?;
         let key = self.key_field.as_deref().and_then(|field| match &value {
             Avro::Record(fields) => fields
                 .iter()
@@ -247,7 +254,9 @@ fn generate(
         } => Avro::Decimal(apache_avro::Decimal::from(decimal_bytes(
             random,
             decimal.precision,
-            None,
+            // Sign-extended to the width that holds every value of the
+            // precision: the Avro library insists on it.
+            Some(decimal_width(decimal.precision)),
         ))),
         Kind::Bytes { decimal: None } => {
             let mut bytes = vec![0; length_in(random, hints.length)];
@@ -387,6 +396,12 @@ fn uuid_text(random: &mut JavaRandom) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// Bytes needed for any unscaled value of `precision` digits (sign included).
+fn decimal_width(precision: u32) -> usize {
+    let bits = f64::from(precision.min(38)) * std::f64::consts::LOG2_10 + 1.0;
+    (bits / 8.0).ceil() as usize
 }
 
 /// A decimal's unscaled value with `precision` random digits and a random

@@ -103,9 +103,12 @@ fn schema_string_with_its_own_key_field() {
     );
 }
 
+/// A change to a good config that makes it bad.
+type Edit = dyn Fn(&mut BTreeMap<String, String>);
+
 #[test]
 fn bad_configs_name_the_key() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut BTreeMap<String, String>)>)> = vec![
+    let cases: Vec<(&str, Box<Edit>)> = vec![
         (
             "connector.class",
             Box::new(|m| drop(m.remove("connector.class"))),
