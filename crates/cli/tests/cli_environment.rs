@@ -308,7 +308,7 @@ fn without_flags_or_environment_the_error_says_what_to_do() {
     assert!(e.contains("ferry environment"), "{e}");
     let e = home.fails(&["kafka", "link", "list"]);
     assert!(
-        e.contains("--url") && e.contains("ferry environment"),
+        e.contains("no REST URL") && e.contains("--url") && e.contains("ferry environment"),
         "{e}"
     );
     // An active environment without that endpoint says so.
@@ -321,7 +321,7 @@ fn without_flags_or_environment_the_error_says_what_to_do() {
     ]);
     home.ok(&["environment", "use", "only-sr"]);
     let e = home.fails(&["kafka", "link", "list"]);
-    assert!(e.contains("environment \"only-sr\" has no rest-url"), "{e}");
+    assert!(e.contains("environment \"only-sr\" has no REST URL"), "{e}");
 }
 
 fn free_port() -> u16 {

@@ -78,6 +78,8 @@ impl Endpoint {
 /// What one kind of endpoint is called, for lookups and messages.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EndpointKind {
+    /// What it is called in messages, e.g. `REST URL`.
+    pub(crate) what: &'static str,
     /// The flag, e.g. `--url`.
     pub(crate) flag: &'static str,
     /// Variables consulted after `--environment`, in order.
@@ -90,6 +92,7 @@ pub(crate) struct EndpointKind {
 
 /// The Kafka REST API v3 base URL.
 pub(crate) const REST_URL: EndpointKind = EndpointKind {
+    what: "REST URL",
     flag: "--url",
     vars: &["FERRY_REST_URL", "CONFLUENT_REST_URL"],
     create_flag: "--rest-url",
@@ -98,6 +101,7 @@ pub(crate) const REST_URL: EndpointKind = EndpointKind {
 
 /// The schema registry base URL.
 pub(crate) const SCHEMA_REGISTRY: EndpointKind = EndpointKind {
+    what: "schema registry endpoint",
     flag: "--schema-registry-endpoint",
     vars: &["FERRY_SCHEMA_REGISTRY_URL"],
     create_flag: "--schema-registry-endpoint",
@@ -138,17 +142,17 @@ fn from_environment(kind: EndpointKind, name: Option<&str>) -> anyhow::Result<En
                 environment: Some(active),
             }),
             None => anyhow::bail!(
-                "environment \"{}\" has no {} endpoint: pass {}, or store one with `ferry environment update {} {} …`",
+                "environment \"{}\" has no {}: pass {}, or store one with `ferry environment update {} {} …`",
                 active.name,
-                kind.create_flag.trim_start_matches("--"),
+                kind.what,
                 kind.flag,
                 active.name,
                 kind.create_flag
             ),
         },
         None => anyhow::bail!(
-            "no {} given: pass {}{}, or choose an environment that has one (`ferry environment create NAME {} …` then `ferry environment use NAME`)",
-            kind.create_flag.trim_start_matches("--"),
+            "no {}: pass {}{}, or choose an environment that has one (`ferry environment create NAME {} …` then `ferry environment use NAME`)",
+            kind.what,
             kind.flag,
             kind.vars
                 .iter()
