@@ -79,13 +79,13 @@ impl AvroCodec {
         if !cursor.is_empty() {
             anyhow::bail!("{} byte(s) left over after the Avro datum", cursor.len());
         }
-        Ok(self.to_json(&value, &self.root, 0))
+        Ok(self.avro_to_json(&value, &self.root, 0))
     }
 
     /// Converts `json` against the schema and encodes it.
     pub(crate) fn encode(&self, json: &Json) -> anyhow::Result<Vec<u8>> {
         let value = self
-            .from_json(json, &self.root, "$", 0)
+            .json_to_avro(json, &self.root, "$", 0)
             .map_err(|e| anyhow!("{e}"))?;
         let writer = apache_avro::writer::datum::GenericDatumWriter::builder(&self.root)
             .schemata(self.schemata())?
@@ -108,7 +108,7 @@ impl AvroCodec {
         s
     }
 
-    fn to_json(&self, value: &Value, schema: &Schema, depth: usize) -> Json {
+    fn avro_to_json(&self, value: &Value, schema: &Schema, depth: usize) -> Json {
         let schema = self.deref(schema);
         if depth > MAX_DEPTH {
             return Json::Null;
@@ -154,7 +154,7 @@ impl AvroCodec {
                     Schema::Union(u) => usize::try_from(*i).ok().and_then(|i| u.variants().get(i)),
                     _ => None,
                 };
-                self.to_json(inner, branch.unwrap_or(&Schema::Null), d)
+                self.avro_to_json(inner, branch.unwrap_or(&Schema::Null), d)
             }
             Value::Array(items) => {
                 let item_schema = match schema {
@@ -164,7 +164,7 @@ impl AvroCodec {
                 Json::Array(
                     items
                         .iter()
-                        .map(|v| self.to_json(v, item_schema, d))
+                        .map(|v| self.avro_to_json(v, item_schema, d))
                         .collect(),
                 )
             }
@@ -176,7 +176,7 @@ impl AvroCodec {
                 Json::Object(
                     entries
                         .iter()
-                        .map(|(k, v)| (k.clone(), self.to_json(v, value_schema, d)))
+                        .map(|(k, v)| (k.clone(), self.avro_to_json(v, value_schema, d)))
                         .collect(),
                 )
             }
@@ -192,7 +192,7 @@ impl AvroCodec {
                             let field_schema = record
                                 .and_then(|r| r.fields.iter().find(|f| &f.name == name))
                                 .map_or(&Schema::Null, |f| &f.schema);
-                            (name.clone(), self.to_json(v, field_schema, d))
+                            (name.clone(), self.avro_to_json(v, field_schema, d))
                         })
                         .collect(),
                 )
@@ -200,7 +200,7 @@ impl AvroCodec {
         }
     }
 
-    fn from_json(
+    fn json_to_avro(
         &self,
         json: &Json,
         schema: &Schema,
@@ -302,7 +302,7 @@ impl AvroCodec {
                 Json::Array(items) => items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| self.from_json(v, &a.items, &format!("{at}[{i}]"), d))
+                    .map(|(i, v)| self.json_to_avro(v, &a.items, &format!("{at}[{i}]"), d))
                     .collect::<Result<_, _>>()
                     .map(Value::Array),
                 _ => wrong("an array"),
@@ -313,7 +313,7 @@ impl AvroCodec {
                     .map(|(k, v)| {
                         Ok((
                             k.clone(),
-                            self.from_json(v, &m.types, &format!("{at}.{k}"), d)?,
+                            self.json_to_avro(v, &m.types, &format!("{at}.{k}"), d)?,
                         ))
                     })
                     .collect::<Result<_, String>>()
@@ -353,12 +353,12 @@ impl AvroCodec {
         for field in &r.fields {
             let at_field = format!("{at}.{}", field.name);
             let value = match (object.get(&field.name), &field.default) {
-                (Some(v), _) => self.from_json(v, &field.schema, &at_field, depth)?,
+                (Some(v), _) => self.json_to_avro(v, &field.schema, &at_field, depth)?,
                 (None, Some(default)) => {
-                    self.from_json(default, &field.schema, &at_field, depth)?
+                    self.json_to_avro(default, &field.schema, &at_field, depth)?
                 }
                 (None, None) if self.nullable(&field.schema) => {
-                    self.from_json(&Json::Null, &field.schema, &at_field, depth)?
+                    self.json_to_avro(&Json::Null, &field.schema, &at_field, depth)?
                 }
                 (None, None) => return Err(format!("{at}: missing field \"{}\"", field.name)),
             };
@@ -380,7 +380,7 @@ impl AvroCodec {
             |i: usize, v: Value| Value::Union(u32::try_from(i).unwrap_or(u32::MAX), Box::new(v));
         let mut errors = Vec::new();
         for (i, s) in u.variants().iter().enumerate() {
-            match self.from_json(json, s, at, depth) {
+            match self.json_to_avro(json, s, at, depth) {
                 Ok(v) => return Ok(branch(i, v)),
                 Err(e) => errors.push(e),
             }
@@ -395,7 +395,7 @@ impl AvroCodec {
                 .position(|s| self.type_name(s).is_some_and(|n| &n == tag))
             && let Some(s) = u.variants().get(i)
         {
-            return self.from_json(inner, s, at, depth).map(|v| branch(i, v));
+            return self.json_to_avro(inner, s, at, depth).map(|v| branch(i, v));
         }
         Err(format!(
             "{at}: matches no branch of the union: {}",

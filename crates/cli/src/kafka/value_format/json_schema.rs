@@ -108,12 +108,11 @@ impl JsonCodec {
             }
             for (k, child) in o {
                 let child_at = format!("{at}.{k}");
-                match properties.and_then(|p| p.get(k)) {
-                    Some(p) => self.validate(child, p, root, &child_at, d)?,
-                    None => match s.get("additionalProperties") {
-                        Some(extra) => self.validate(child, extra, root, &child_at, d)?,
-                        None => {}
-                    },
+                let child_schema = properties
+                    .and_then(|p| p.get(k))
+                    .or_else(|| s.get("additionalProperties"));
+                if let Some(child_schema) = child_schema {
+                    self.validate(child, child_schema, root, &child_at, d)?;
                 }
             }
         }
