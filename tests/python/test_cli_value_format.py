@@ -148,3 +148,40 @@ def test_ferry_produced_avro_decodes_with_avro_deserializer(ferry_server, tmp_pa
     finally:
         consumer.close()
     assert got == records
+
+
+def _trade_message_class():
+    """A protobuf message class built at run time (no protoc): ferrytest.Trade {symbol, quantity, id}."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    fdp = descriptor_pb2.FileDescriptorProto(name="ferry_cli_trade.proto", package="ferrytest", syntax="proto3")
+    msg = fdp.message_type.add(name="Trade")
+    F = descriptor_pb2.FieldDescriptorProto
+    msg.field.add(name="symbol", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    msg.field.add(name="quantity", number=2, type=F.TYPE_INT32, label=F.LABEL_OPTIONAL)
+    msg.field.add(name="trade_id", number=3, type=F.TYPE_INT64, label=F.LABEL_OPTIONAL, json_name="tradeId")
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(fdp.SerializeToString())
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("ferrytest.Trade"))
+
+
+def test_protobuf_serializer_records_print_as_canonical_json(ferry_server):
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+
+    Trade = _trade_message_class()
+    srv = ferry_server(REGISTRY)
+    topic = ft.unique("py-proto")
+    ft.create_topic(ft.admin(srv.bootstrap), topic, 1)
+    serializer = ProtobufSerializer(
+        Trade, SchemaRegistryClient({"url": registry_url(srv)}), {"use.deprecated.format": False}
+    )
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    trades = [Trade(symbol=f"S{i}", quantity=i + 1, trade_id=1000 + i) for i in range(4)]
+    ft.produce_all(
+        Producer(ft.client_conf(srv.bootstrap)),
+        topic,
+        [(None, serializer(t, ctx)) for t in trades],
+    )
+    # Protobuf's canonical JSON: lowerCamelCase names, 64-bit integers as strings.
+    expected = [{"symbol": f"S{i}", "quantity": i + 1, "tradeId": str(1000 + i)} for i in range(4)]
+    assert consume_json(srv, topic, len(trades), "protobuf") == expected
