@@ -57,6 +57,8 @@ struct Model {
 /// The mutable part: the random source and iteration cursors.
 #[derive(Debug)]
 struct State {
+    /// Values left to generate in the current record (see [`MAX_VALUES`]).
+    budget: usize,
     random: JavaRandom,
     cursors: Vec<Option<Cursor>>,
     iteration: u64,
@@ -87,6 +89,7 @@ impl Generator {
         Ok(Generator {
             model: Model { tree, hints },
             state: State {
+                budget: MAX_VALUES,
                 random: JavaRandom::new(state.seed),
                 cursors,
                 iteration: state.iteration,
@@ -142,6 +145,7 @@ impl Generator {
     /// The next record. Fails only for schemas whose recursion never ends, or
     /// whose annotations produce values the schema rejects.
     pub fn next_record(&mut self) -> Result<Record, DatagenError> {
+        self.state.budget = MAX_VALUES;
         let raw = generate(&self.model, &mut self.state, self.model.tree.root, 0)?;
         // Logical types as the Avro library represents them after decoding
         // (a timestamp-millis long becomes TimestampMillis, ...), so a
@@ -171,6 +175,10 @@ impl Generator {
     }
 }
 
+/// Most values (of any type, nested ones included) one record may hold: a
+/// schema nesting arrays of large `length` would otherwise exhaust memory.
+const MAX_VALUES: usize = 1_000_000;
+
 /// The seed of task `task` of a connector seeded with `seed`: Confluent's
 /// task re-seeds once per lower task id so tasks generate different data.
 pub fn task_seed(seed: i64, task: u32) -> i64 {
@@ -191,6 +199,12 @@ fn generate(
 ) -> Result<Avro, DatagenError> {
     let id = model.tree.resolve_id(id);
     let node = &model.tree.nodes[id];
+    state.budget = state.budget.checked_sub(1).ok_or_else(|| {
+        DatagenError::Value(format!(
+            "a record would hold more than {MAX_VALUES} values (arrays or maps nested with large lengths at {})",
+            node.path
+        ))
+    })?;
     if depth > MAX_DEPTH {
         return Err(DatagenError::annotation(
             &node.path,

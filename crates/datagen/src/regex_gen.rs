@@ -16,6 +16,11 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+/// Longest string a walk writes (bytes): nested repetitions such as
+/// `((x{1000}){1000}){1000}` would otherwise run for ever; such a string is
+/// cut short (and may then not match).
+const MAX_STRING: usize = 1 << 20;
+
 /// Attempts at a random match before settling for the closest one.
 const ATTEMPTS: usize = 64;
 
@@ -138,6 +143,9 @@ fn walk(
     extra: usize,
     out: &mut String,
 ) {
+    if out.len() >= MAX_STRING {
+        return;
+    }
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
         HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),

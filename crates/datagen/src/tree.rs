@@ -20,6 +20,9 @@ pub(crate) type NodeId = usize;
 /// schema ends in an error instead of a stack overflow.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Largest `fixed` size accepted: each record holds one such value per use.
+const MAX_FIXED_SIZE: usize = 1 << 20;
+
 /// The `decimal` logical type's parameters.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DecimalType {
@@ -266,7 +269,12 @@ impl Parser {
                     .get("size")
                     .and_then(Value::as_u64)
                     .and_then(|s| usize::try_from(s).ok())
-                    .ok_or_else(|| DatagenError::Schema(format!("fixed at {path} needs a size")))?;
+                    .filter(|s| *s <= MAX_FIXED_SIZE)
+                    .ok_or_else(|| {
+                        DatagenError::Schema(format!(
+                            "fixed at {path} needs a size of at most {MAX_FIXED_SIZE} bytes"
+                        ))
+                    })?;
                 let (full, _) = named(object, namespace, path)?;
                 let id = self.push(Kind::Fixed { size, decimal }, props, path);
                 self.names.insert(full, id);

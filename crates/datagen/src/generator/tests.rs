@@ -232,3 +232,16 @@ fn unseeded_generators_differ() {
     let b = Generator::new(schema, None).unwrap().next_record().unwrap();
     assert_ne!(a.value, b.value);
 }
+
+#[test]
+fn huge_records_are_refused_not_built() {
+    let schema = record(
+        r#"{"name":"a","type":{"type":"array","arg.properties":{"length":60000},"items":
+            {"type":"array","arg.properties":{"length":60000},"items":"int"}}}"#,
+    );
+    let mut generator = Generator::new(&schema, Some(1)).unwrap();
+    let err = generator.next_record().unwrap_err().to_string();
+    assert!(err.contains("more than"), "{err}");
+    let fixed = record(r#"{"name":"f","type":{"type":"fixed","name":"F","size":100000000000}}"#);
+    assert!(Generator::new(&fixed, Some(1)).is_err());
+}
