@@ -5,8 +5,8 @@
 //!   `arg.properties` (the Avro Random Generator's hints: options,
 //!   iteration, range, length, regex, prefix, suffix, keys, odds), seeded and
 //!   resumable like Confluent's datagen task ([`GeneratorState`]).
-//! - [`Quickstart`] holds Confluent's ORDERS, USERS, PAGEVIEWS, STOCK_TRADES
-//!   and CLICKSTREAM schemas with their key fields.
+//! - [`Quickstart`] holds all 38 of Confluent's quickstart schemas (ORDERS,
+//!   USERS, PAGEVIEWS, STOCK_TRADES, CLICKSTREAM, ...) with their key fields.
 //! - [`DatagenConfig`] parses and validates a connector config.
 //! - [`ValueEncoder`] writes values as AVRO, JSON_SR, PROTOBUF (Confluent
 //!   wire format, with the schema to register) or plain JSON.
