@@ -35,7 +35,7 @@ pub(crate) struct ConsumeArgs {
     /// Topic name.
     name: String,
     /// Start at the earliest offset (when the group has no committed offset).
-    #[arg(long)]
+    #[arg(short = 'b', long)]
     from_beginning: bool,
     /// Consumer group to join; offsets are committed to it.
     #[arg(long, value_name = "GROUP")]
