@@ -395,8 +395,9 @@ pub(crate) fn run(
 /// The seed's cleanup, as comments (the demo does it on Ctrl-C).
 pub(crate) fn cleanup(state: &DemoState, sheet: &mut Sheet) {
     sheet.section("Cleanup (seed: delete the connector, then `terraform destroy`)");
+    sheet.comment("ferry environment use aws");
     sheet.comment(&format!(
-        "ferry connect cluster delete <connector id, see `ferry connect cluster list`> --cluster {} --force",
+        "ferry connect cluster delete {CONNECTOR} --cluster {} --force",
         state.source.cluster_id
     ));
     sheet.comment(&format!(
