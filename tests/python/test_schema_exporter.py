@@ -55,16 +55,9 @@ def consume(bootstrap: str, topic: str, count: int) -> list[bytes]:
     return got
 
 
-# The deserializer asks for `/schemas/ids/{id}?subject=<topic>-value`. Confluent's registry then
-# looks for the id in the default context and, failing that, in each context in order
-# (`.lsrc-…` first); ferry's registry pins an unqualified `subject` to the default context, so
-# the lookup fails (40403). Strict: this must start passing once the registry core looks in the
-# other contexts (and the marker must then go). Any other failure is an AssertionError.
-@pytest.mark.xfail(
-    strict=True,
-    raises=SchemaRegistryError,
-    reason="unqualified ?subject= id lookups stay in the default context (registry core)",
-)
+# The deserializer asks for `/schemas/ids/{id}?subject=<topic>-value`. As Confluent's registry,
+# ferry's looks for the id in the default context and then in each context in sorted order
+# (`.lsrc-…`), so the destination needs no special configuration.
 def test_exported_schemas_decode_mirrored_bytes_at_the_destination(ferry_server, tmp_path):
     src = ferry_server(REGISTRY)
     src_url = registry_url(src)

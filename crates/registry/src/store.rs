@@ -101,9 +101,14 @@ impl Registry {
                     state.apply(r.offset, &r.key, r.value.as_deref());
                 }
             }
+            // `apply` moves `next_offset` past each record; publish whenever
+            // this read moved the fold at all.
+            if state.next_offset.max(read.next_offset) > from {
+                self.folded
+                    .send_replace(state.next_offset.max(read.next_offset));
+            }
             if read.next_offset > state.next_offset {
                 state.next_offset = read.next_offset;
-                self.folded.send_replace(state.next_offset);
             } else if read.records.is_empty() {
                 // Nothing readable yet (a remote log racing its high
                 // watermark): stop; the follower or the next write retries.
@@ -722,31 +727,33 @@ impl Registry {
         Ok(previous)
     }
 
-    /// The schema with `id`: in `context` if given; otherwise in the default
-    /// context, then, when exactly one other context holds the id with one
-    /// schema, there (so consumers of mirrored data resolve exported ids).
-    pub fn schema_by_id(&self, id: i32, context: Option<&str>) -> Option<Version> {
+    /// The schema with `id`, as `GET /schemas/ids/{id}?subject=` finds it.
+    ///
+    /// A subject qualified with a context (`:.ctx:s`) looks in that context
+    /// only. Otherwise (an unqualified subject, or none) the default context
+    /// comes first, then every other context in sorted order, and the first
+    /// holding the id wins, as Confluent's registry resolves it
+    /// (`getSchemaKeyUsingContexts`): so a consumer at the destination of a
+    /// schema exporter decodes mirrored records, whose ids live in the
+    /// exporter's context, with no special configuration.
+    pub fn schema_by_id(&self, id: i32, subject: Option<&str>) -> Option<Version> {
         let state = self.state.read();
         let first = |ctx: &str| state.by_id(ctx, id).first().map(|v| (*v).clone());
-        if let Some(ctx) = context {
-            return first(ctx);
+        if let Some(subject) = subject.filter(|s| !s.is_empty()) {
+            let q = QualifiedSubject::parse(subject);
+            if !q.is_default_context() {
+                return first(&q.context);
+            }
         }
         if let Some(v) = first(DEFAULT_CONTEXT) {
             return Some(v);
         }
-        let mut candidates: Vec<Version> = state
+        // `contexts()` is a sorted set: `.a` before `.a.b` before `.b`.
+        state
             .contexts()
             .into_iter()
             .filter(|c| c != DEFAULT_CONTEXT)
-            .filter_map(|c| first(&c))
-            .collect();
-        let distinct =
-            |a: &Version, b: &Version| a.identity != b.identity || a.schema_type != b.schema_type;
-        match candidates.as_slice() {
-            [_] => candidates.pop(),
-            [a, rest @ ..] if rest.iter().all(|b| !distinct(a, b)) => candidates.pop(),
-            _ => None,
-        }
+            .find_map(|c| first(&c))
     }
 }
 

@@ -435,7 +435,9 @@ async fn contexts_have_their_own_ids() {
     .await
     .ok();
     assert_eq!(sr.get("/schemas/ids/77").await.ok()["schema"], V2_BAD);
-    // …but not when two contexts hold different schemas under it.
+    // When two contexts hold it, the first in sorted order wins (as
+    // Confluent's lookup), also for an unqualified `?subject=`; a qualified
+    // one picks its own context.
     sr.put("/mode/:.exp2:", json!({"mode": "IMPORT"}))
         .await
         .ok();
@@ -445,7 +447,20 @@ async fn contexts_have_their_own_ids() {
     )
     .await
     .ok();
-    sr.get("/schemas/ids/77").await.error(404, 40403);
+    assert_eq!(sr.get("/schemas/ids/77").await.ok()["schema"], V2_BAD);
+    assert_eq!(
+        sr.get("/schemas/ids/77?subject=orders-value").await.ok()["schema"],
+        V2_BAD
+    );
+    assert_eq!(
+        sr.get("/schemas/ids/77?subject=:.exp2:orders-value")
+            .await
+            .ok()["schema"],
+        V1
+    );
+    sr.get("/schemas/ids/77?subject=:.none:orders-value")
+        .await
+        .error(404, 40403);
     sr.stop().await;
 }
 

@@ -41,17 +41,16 @@ fn parse_id(text: &str) -> Result<i32, ApiError> {
         .map_err(|_| ApiError::schema_not_found(format!("Schema {text} not found")))
 }
 
-/// The context a `?subject=` names (its own context), if given.
-fn context_param(q: &Params) -> Option<String> {
-    q.get("subject")
-        .filter(|s| !s.is_empty())
-        .map(|s| QualifiedSubject::context_of(s))
+/// The `?subject=` a lookup by id names, if given (its context narrows the
+/// lookup; see [`Registry::schema_by_id`]).
+fn subject_param(q: &Params) -> Option<&str> {
+    q.get("subject").map(String::as_str).filter(|s| !s.is_empty())
 }
 
 fn find(registry: &Registry, id: &str, q: &Params) -> Result<Version, ApiError> {
     let id = parse_id(id)?;
     registry
-        .schema_by_id(id, context_param(q).as_deref())
+        .schema_by_id(id, subject_param(q))
         .ok_or_else(|| ApiError::schema_not_found(format!("Schema {id} not found")))
 }
 
