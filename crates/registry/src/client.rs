@@ -12,8 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 pub use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -327,7 +327,10 @@ mod tests {
 
     #[test]
     fn path_segments_keep_contexts_and_escape_the_rest() {
-        assert_eq!(encode_path_segment(":.ctx:orders-value"), ":.ctx:orders-value");
+        assert_eq!(
+            encode_path_segment(":.ctx:orders-value"),
+            ":.ctx:orders-value"
+        );
         assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
         assert_eq!(encode_path_segment("é"), "%C3%A9");
     }
@@ -354,7 +357,10 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         let client = RegistryClient::new(&format!("http://{addr}"), None, None).unwrap();
-        let err = client.request(Method::GET, "/subjects", None).await.unwrap_err();
+        let err = client
+            .request(Method::GET, "/subjects", None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, ClientError::Transport { .. }), "{err}");
     }
 }
