@@ -30,6 +30,7 @@ const VERIFICATIONS: &[&str] = &[
     "consumer offsets synced to azure",
     "schema exported to azure's registry under the same id",
     "azure decodes mirrored orders with its own registry",
+    "ferry kafka topic consume --value-format avro at azure prints readable JSON",
 ];
 
 /// Variables that would send the demo's commands elsewhere.

@@ -350,9 +350,8 @@ fn spawn_server(demo_dir: &Path, name: &str, dir: &Path) -> anyhow::Result<(Chil
     runner::clean_env(&mut cmd, &super::state::home_dir(demo_dir));
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("starting ferry server for {name}"))?;
+    let mut child =
+        runner::spawn(&mut cmd).with_context(|| format!("starting ferry server for {name}"))?;
     std::fs::write(pid_path(demo_dir, name), format!("{}\n", child.id()))
         .with_context(|| format!("writing {}", pid_path(demo_dir, name).display()))?;
     let deadline = Instant::now() + START_TIMEOUT;

@@ -32,6 +32,22 @@ pub(crate) fn ferry_exe() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("locating the ferry binary (current_exe)")
 }
 
+/// Spawns `cmd`, retrying for a few seconds while the binary is missing: a
+/// rebuild replaces it in place (unlink, then write), and a demo that runs
+/// for a while may catch that moment.
+pub(crate) fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < 40 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// `FERRY_HOME=home` and none of [`FOREIGN_VARS`].
 pub(crate) fn clean_env(cmd: &mut Command, home: &Path) {
     for var in FOREIGN_VARS {
@@ -102,9 +118,8 @@ pub(crate) fn ferry_with_input(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     clean_env(&mut cmd, home);
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("starting `ferry {}`", args.join(" ")))?;
+    let mut child =
+        spawn(&mut cmd).with_context(|| format!("starting `ferry {}`", args.join(" ")))?;
     if let (Some(text), Some(mut pipe)) = (input, child.stdin.take()) {
         let text = text.to_owned();
         std::thread::spawn(move || {
