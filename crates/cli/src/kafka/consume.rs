@@ -26,8 +26,8 @@ use ferry_client::records::{decode_records, next_fetch_offset};
 use ferry_client::{Client, FetchOptions, FetchTarget, IsolationLevel};
 
 use super::args::ConnectionArgs;
-use super::topic::value_format::registry::{RegistryArgs, normalize_context};
-use super::topic::value_format::{DecodeError, Decoder, Format};
+use super::value_format::registry::{RegistryArgs, normalize_context};
+use super::value_format::{DecodeError, Decoder, Format};
 
 /// `ferry kafka topic consume`.
 #[derive(Debug, Args)]

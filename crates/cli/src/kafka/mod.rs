@@ -12,6 +12,7 @@ pub(crate) mod output;
 mod produce;
 pub(crate) mod rest_client;
 mod topic;
+mod value_format;
 
 use anyhow::Context as _;
 use clap::Subcommand;

@@ -28,8 +28,8 @@ use ferry_client::{Acks, ProduceRecord};
 use kafka_protocol::records::Compression;
 
 use super::args::ConnectionArgs;
-use super::topic::value_format::registry::{RegistryArgs, read_references_file};
-use super::topic::value_format::{Encoder, Format, SchemaChoice};
+use super::value_format::registry::{RegistryArgs, read_references_file};
+use super::value_format::{Encoder, Format, SchemaChoice};
 
 /// Records per produce request per partition.
 const MAX_BATCH: usize = 1000;

@@ -10,11 +10,6 @@ use serde::Serialize;
 use super::args::{ConnectionArgs, OutputArgs};
 use super::output::{emit, write_key_values, write_table};
 
-// The schema-aware formats of produce and consume; declared here (the
-// topic commands' module) so kafka/mod.rs stays untouched.
-#[path = "value_format/mod.rs"]
-pub(super) mod value_format;
-
 /// Subcommands of `ferry kafka topic`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum TopicCommand {
