@@ -175,7 +175,23 @@ pub(crate) fn start_both(dir: &Path, report: &mut Report) -> anyhow::Result<Clus
     prepare_dir(dir)?;
     let ports = free_ports(6)?;
     let mut start = |name: &'static str, p: &[u16]| -> anyhow::Result<Cluster> {
-        let cluster = start_one(dir, name, p, report)?;
+        let mut ports = p.to_vec();
+        let mut attempt = 1;
+        let cluster = loop {
+            match start_one(dir, name, &ports, report) {
+                Ok(c) => break c,
+                // Another process took a port between its pick and the
+                // bind: start this cluster afresh on new ports.
+                Err(e) if attempt < 3 && format!("{e:#}").contains("in use") => {
+                    report.line(&format!("{name}: a port was taken meanwhile; new ports"));
+                    std::fs::remove_dir_all(dir.join(name))
+                        .with_context(|| format!("removing {}", dir.join(name).display()))?;
+                    ports = free_ports(3)?;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let pid = cluster.child.as_ref().map_or(0, Child::id);
         report.pass(&format!(
             "{name}: ferry server up (PID {pid}, cluster id {}, Kafka SASL_SSL localhost:{}, REST https://localhost:{}/kafka, schema registry http://localhost:{})",
