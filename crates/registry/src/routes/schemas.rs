@@ -44,7 +44,9 @@ fn parse_id(text: &str) -> Result<i32, ApiError> {
 /// The `?subject=` a lookup by id names, if given (its context narrows the
 /// lookup; see [`Registry::schema_by_id`]).
 fn subject_param(q: &Params) -> Option<&str> {
-    q.get("subject").map(String::as_str).filter(|s| !s.is_empty())
+    q.get("subject")
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn find(registry: &Registry, id: &str, q: &Params) -> Result<Version, ApiError> {
