@@ -10,10 +10,12 @@
 //!
 //! Waits are bounded generously; nothing asserts on timing.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{CliOutput, run_command};
 
 const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
 /// Far above the two minutes `--check` is meant to take.
@@ -47,59 +49,13 @@ const FOREIGN_VARS: &[&str] = &[
     "FERRY_SCHEMA_REGISTRY_API_SECRET",
 ];
 
-#[derive(Debug)]
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` (stdin closed), killed after `timeout`.
-fn run(mut cmd: Command, timeout: Duration) -> Ran {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + timeout;
-    let code = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    Ran {
-        code,
-        stdout: out_t.join().unwrap_or_default(),
-        stderr: err_t.join().unwrap_or_default(),
-    }
-}
-
-fn ferry(args: &[&str], timeout: Duration) -> Ran {
+fn ferry(args: &[&str], timeout: Duration) -> CliOutput {
     let mut cmd = Command::new(FERRY);
     cmd.args(args);
     for v in FOREIGN_VARS {
         cmd.env_remove(v);
     }
-    run(cmd, timeout)
+    run_command(cmd, None, timeout)
 }
 
 /// Whether `pid` still runs (a zombie does not).
@@ -266,7 +222,7 @@ fn the_commands_sheet_replays_by_hand() {
         for (k, v) in &exports {
             cmd.env(k, v);
         }
-        let out = run(cmd, LINE_TIMEOUT);
+        let out = run_command(cmd, None, LINE_TIMEOUT);
         assert_eq!(out.code, Some(0), "sheet line failed: {line}\n{out:?}");
         ran += 1;
     }

@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::kafka::rest_client::{RestArgs, RestTarget, target};
+use crate::kafka::rest_client::{RestArgs, RestTarget, http_client, target};
 
 /// Connect's error body.
 #[derive(Debug, serde::Deserialize)]
@@ -42,25 +42,12 @@ impl ConnectClient {
     /// Settles the URL and credentials from the flags or the environment.
     pub(crate) fn connect(args: &RestArgs) -> anyhow::Result<Self> {
         let RestTarget { url, auth, ca } = target(args)?;
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .user_agent("ferry-cli")
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(60));
-        if let Some(path) = &ca {
-            let pem =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .with_context(|| format!("no PEM certificate in {}", path.display()))?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if args.insecure_skip_tls_verify {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
         Ok(Self {
-            http: builder.build().context("building the HTTP client")?,
+            http: http_client(
+                ca.as_deref(),
+                args.insecure_skip_tls_verify,
+                std::time::Duration::from_secs(60),
+            )?,
             root: connect_root(url),
             auth,
         })

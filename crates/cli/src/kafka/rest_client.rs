@@ -224,6 +224,35 @@ pub(crate) fn key_pair(
     }
 }
 
+/// The HTTP client of the REST commands: ring as the TLS provider, the CA
+/// bundle of `ca` trusted besides the system's, and bounds so that a server
+/// that accepts and never answers cannot hang a command.
+pub(crate) fn http_client(
+    ca: Option<&std::path::Path>,
+    insecure_skip_tls_verify: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a default crypto provider; ring is ferry's
+    // only one. A second install (already done) is not an error.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent("ferry-cli")
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(timeout);
+    if let Some(path) = ca {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("no PEM certificate in {}", path.display()))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if insecure_skip_tls_verify {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    builder.build().context("building the HTTP client")
+}
+
 impl RestClient {
     /// Checks the flags, builds the HTTP client and settles the cluster id
     /// (asking the server when `--cluster` is not given).
@@ -233,28 +262,12 @@ impl RestClient {
             auth,
             ca,
         } = target(args)?;
-        // reqwest is built without a default crypto provider; ring is ferry's
-        // only one. A second install (already done) is not an error.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        // Bounds so that a server that accepts and never answers cannot hang
-        // the command; generous, because promote waits for a final sync.
-        let mut builder = reqwest::Client::builder()
-            .user_agent("ferry-cli")
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(120));
-        if let Some(path) = &ca {
-            let pem =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .with_context(|| format!("no PEM certificate in {}", path.display()))?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if args.insecure_skip_tls_verify {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        let http = builder.build().context("building the HTTP client")?;
+        // Generous: promote waits for a final sync.
+        let http = http_client(
+            ca.as_deref(),
+            args.insecure_skip_tls_verify,
+            std::time::Duration::from_secs(120),
+        )?;
         let mut client = Self {
             http,
             base,

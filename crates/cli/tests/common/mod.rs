@@ -870,8 +870,16 @@ pub fn ferry_cli(args: &[&str], timeout: Duration) -> CliOutput {
 /// [`ferry_cli`] with `stdin` written to the command's standard input
 /// (then closed).
 pub fn ferry_cli_with_stdin(args: &[&str], stdin: Option<&str>, timeout: Duration) -> CliOutput {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    cmd.args(args);
+    run_command(cmd, stdin, timeout)
+}
+
+/// Runs `cmd` with `stdin` written to its standard input (then closed; no
+/// input: stdin closed from the start), collecting both outputs; killed
+/// after `timeout`.
+pub fn run_command(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> CliOutput {
+    let mut child = cmd
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -880,7 +888,7 @@ pub fn ferry_cli_with_stdin(args: &[&str], stdin: Option<&str>, timeout: Duratio
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn the ferry CLI");
+        .expect("spawn the command");
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let text = text.to_string();
         std::thread::spawn(move || {
