@@ -2,9 +2,8 @@
 //!
 //! It reads the source registry's `_schemas` records in offset order from
 //! the exporter's persisted offset, up to what the registry has folded
-//! (woken by [`Registry::folded`], and looking at the fold's position at
-//! least every 100 ms, so a registration reaches the destination within
-//! moments), and applies each record whose subject the
+//! (woken by [`Registry::folded`], so a registration reaches the
+//! destination within moments), and applies each record whose subject the
 //! exporter exports:
 //! - a SCHEMA record registers the version (after the versions its
 //!   references name, renamed the same way, whatever the subject filter),
@@ -41,9 +40,6 @@ use crate::subject::QualifiedSubject;
 
 const BACKOFF_START: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
-/// How often an idle exporter looks at the fold's position even without a
-/// wake-up (an in-memory read; a remote store's fold moves without one).
-const IDLE_POLL: Duration = Duration::from_millis(100);
 /// How deep references are followed.
 const MAX_REFERENCE_DEPTH: usize = 32;
 
@@ -106,13 +102,13 @@ impl Engine {
                             persisted = offset;
                         }
                         if offset >= end {
-                            let wait = async {
-                                let _ = tokio::time::timeout(IDLE_POLL, folded.changed()).await;
-                            };
-                            if or_stop(&mut stop, wait).await.is_none() {
-                                return;
+                            // The registry publishes every fold that moved;
+                            // its sender lives as long as the registry this
+                            // task holds, so an error cannot come while it runs.
+                            match or_stop(&mut stop, folded.changed()).await {
+                                None | Some(Err(_)) => return,
+                                Some(Ok(())) => continue,
                             }
-                            continue;
                         }
                         match or_stop(&mut stop, self.registry.log().read(offset)).await {
                             None => return,
